@@ -1,0 +1,25 @@
+"""One place for paths, names and defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_ROOT = PACKAGE_DIR.parent
+NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
+OUTPUTS_DIR = REPO_ROOT / "outputs"
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
+
+# The runner executes every notebook with this kernel, registered for the running
+# interpreter, so papermill never picks another Python.
+KERNEL_NAME = "salesnb"
+
+# Notebooks in report order: key used by `--only` and in params -> file stem.
+REPORTS: dict[str, str] = {
+    "audit": "00_data_audit",
+}
+
+# Rows shown per exclusion reason in the audit.
+EXAMPLE_ROWS = 5
+# Bytes sampled when guessing a CSV's encoding and delimiter.
+SNIFF_BYTES = 1 << 20

@@ -1,0 +1,314 @@
+"""Params files: one YAML per client and period, validated before anything runs.
+
+Every model forbids unknown keys, so a typo fails fast with a message naming the
+file and the key (and the closest allowed key).
+"""
+
+from __future__ import annotations
+
+import calendar
+import difflib
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from salesnb import schema
+from salesnb.config import REPO_ROOT
+from salesnb.errors import ParamsError
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Lookup(_Model):
+    """Columns added to a table from another file, joined on a key (e.g. account → sector)."""
+
+    file: str
+    key: str = Field(description="Column of the lookup file holding the join key.")
+    on: str = Field(description="Canonical column of this table to join on.")
+    columns: dict[str, str] = Field(description="Lookup-file column -> canonical column.")
+    encoding: str = "auto"
+    delimiter: str = "auto"
+
+
+class TableSource(_Model):
+    """Where one canonical table comes from and how its columns map."""
+
+    file: str | None = None
+    table: str | None = None
+    sheet: str | int | None = None
+    encoding: str = "auto"
+    delimiter: str = "auto"
+    columns: dict[str, str | list[str]] = Field(
+        default_factory=dict, description="Client column -> canonical column (or a list of them)."
+    )
+    values: dict[str, dict[str, str]] = Field(
+        default_factory=dict, description="Canonical column -> {client value: canonical value}."
+    )
+    constants: dict[str, str] = Field(default_factory=dict, description="Canonical column -> fixed value.")
+    date_format: str | None = None
+    lookups: list[Lookup] = Field(default_factory=list)
+
+
+TableName = Literal["deals", "stage_history", "reps", "activities", "targets", "surveys", "costs"]
+
+
+class DataConfig(_Model):
+    """The data source and the mapping of client columns onto the canonical schema."""
+
+    source: str = Field("files", description="'files', a DuckDB file path, or an Ibis connection URL.")
+    preset: Literal["generic", "maven_crm"] = "generic"
+    base_dir: str = "."
+    tables: dict[TableName, TableSource] = Field(default_factory=dict)
+
+
+class StageConfig(_Model):
+    """Pipeline stages in order (won stage last) and the won/lost stage names."""
+
+    order: list[str] = Field(min_length=2)
+    won: str
+    lost: str
+    skipped: Literal["count_as_passed", "as_recorded"] = "count_as_passed"
+
+    @model_validator(mode="after")
+    def _won_in_order(self) -> StageConfig:
+        if self.won not in self.order:
+            raise ValueError(f"won stage {self.won!r} must be one of 'order' {self.order}")
+        if self.lost in self.order:
+            raise ValueError(f"lost stage {self.lost!r} must not be in 'order'")
+        return self
+
+
+class Period(_Model):
+    """The reporting period: a label plus first and last day."""
+
+    label: str
+    start: date
+    end: date
+
+
+class AuditParams(_Model):
+    enabled: bool = True
+    example_rows: int = Field(5, ge=1, le=50)
+
+
+class ReportsConfig(_Model):
+    audit: AuditParams = AuditParams()
+
+
+class Params(_Model):
+    """A validated params file."""
+
+    client: str = Field(pattern=r"^[\w\-. ]+$")
+    period: Period
+    language: Literal["zh", "en"] = "en"
+    currency: str = "CNY"
+    fiscal_year_start: int = Field(1, ge=1, le=12)
+    stages: StageConfig
+    data: DataConfig
+    reports: ReportsConfig = ReportsConfig()
+    # Where the file was read from; relative data paths resolve against its folder.
+    source_path: Path | None = Field(None, exclude=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parse_period(cls, raw: Any) -> Any:
+        if isinstance(raw, dict) and isinstance(raw.get("period"), (str, int)):
+            fy_start = raw.get("fiscal_year_start", 1)
+            if isinstance(fy_start, int) and 1 <= fy_start <= 12:
+                raw = {**raw, "period": parse_period(str(raw["period"]), fiscal_year_start=fy_start)}
+        return raw
+
+    @field_validator("period")
+    @classmethod
+    def _period_ordered(cls, period: Period) -> Period:
+        if period.end < period.start:
+            raise ValueError(f"period ends ({period.end}) before it starts ({period.start})")
+        return period
+
+    @property
+    def base_dir(self) -> Path:
+        root = self.source_path.parent if self.source_path else Path.cwd()
+        return (root / self.data.base_dir).resolve()
+
+    @property
+    def output_dir_name(self) -> str:
+        return f"{self.client}/{self.period.label}"
+
+
+_PERIOD_PATTERNS = {
+    "quarter": re.compile(r"^(\d{4})-?Q([1-4])$", re.I),
+    "half": re.compile(r"^(\d{4})-?H([12])$", re.I),
+    "month": re.compile(r"^(\d{4})-(\d{1,2})$"),
+    "year": re.compile(r"^(\d{4})$"),
+    "fiscal_year": re.compile(r"^FY(\d{4})$", re.I),
+}
+
+
+def parse_period(text: str, *, fiscal_year_start: int = 1) -> dict[str, Any]:
+    """Turn '2025-Q4', '2025-11', '2025-H1', '2025' or 'FY2025' into label/start/end.
+
+    Quarters, halves and fiscal years count from ``fiscal_year_start`` (a month);
+    FY2025 is the fiscal year that ends in calendar 2025 when it does not start in January.
+
+    >>> parse_period("2025-Q1", fiscal_year_start=4)["start"]
+    datetime.date(2024, 4, 1)
+    """
+    text = text.strip()
+    if m := _PERIOD_PATTERNS["quarter"].match(text):
+        year, n = int(m[1]), int(m[2])
+        start = _fiscal_month(year, fiscal_year_start, 3 * (n - 1))
+        return {"label": f"{year}-Q{n}", "start": start, "end": _month_end(start, 3)}
+    if m := _PERIOD_PATTERNS["half"].match(text):
+        year, n = int(m[1]), int(m[2])
+        start = _fiscal_month(year, fiscal_year_start, 6 * (n - 1))
+        return {"label": f"{year}-H{n}", "start": start, "end": _month_end(start, 6)}
+    if m := _PERIOD_PATTERNS["month"].match(text):
+        year, month = int(m[1]), int(m[2])
+        if not 1 <= month <= 12:
+            raise ValueError(f"period {text!r}: month must be 1-12")
+        start = date(year, month, 1)
+        return {"label": f"{year}-{month:02d}", "start": start, "end": _month_end(start, 1)}
+    if m := _PERIOD_PATTERNS["fiscal_year"].match(text) or _PERIOD_PATTERNS["year"].match(text):
+        year = int(m[1])
+        start = _fiscal_month(year, fiscal_year_start, 0)
+        label = f"FY{year}" if text.upper().startswith("FY") else str(year)
+        return {"label": label, "start": start, "end": _month_end(start, 12)}
+    raise ValueError(
+        f"period {text!r} not understood; use e.g. 2025-Q4, 2025-11, 2025-H1, 2025, FY2025 "
+        "or a mapping with label, start and end"
+    )
+
+
+def _fiscal_month(year: int, fiscal_year_start: int, offset_months: int) -> date:
+    # A fiscal year starting in April 2024 and ending in March 2025 is FY2025.
+    first_year = year if fiscal_year_start == 1 else year - 1
+    index = (fiscal_year_start - 1) + offset_months
+    return date(first_year + index // 12, index % 12 + 1, 1)
+
+
+def _month_end(start: date, months: int) -> date:
+    index = start.month - 1 + months - 1
+    year, month = start.year + index // 12, index % 12 + 1
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def resolve_params_path(path: str | Path) -> Path:
+    """Find a params file as given, or relative to the repository root."""
+    candidate = Path(path).expanduser()
+    if candidate.is_file():
+        return candidate.resolve()
+    if not candidate.is_absolute() and (REPO_ROOT / candidate).is_file():
+        return (REPO_ROOT / candidate).resolve()
+    raise ParamsError(f"{path}: params file not found (looked in {Path.cwd()} and {REPO_ROOT}).")
+
+
+def load_params(path: str | Path) -> Params:
+    """Read and validate a params file; raise ParamsError with one readable paragraph."""
+    resolved = resolve_params_path(path)
+    try:
+        raw = yaml.safe_load(resolved.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ParamsError(f"{resolved}: not valid YAML{where}: {problem}.") from None
+    except UnicodeDecodeError:
+        raise ParamsError(f"{resolved}: params files must be UTF-8 text.") from None
+    if not isinstance(raw, dict):
+        raise ParamsError(f"{resolved}: expected a mapping of keys (client, period, data, …) at the top level.")
+    try:
+        params = Params.model_validate(raw)
+    except ValidationError as exc:
+        raise ParamsError(f"{resolved}: {_describe(exc)}") from None
+    except ValueError as exc:  # raised by parse_period before field validation
+        raise ParamsError(f"{resolved}: {exc}.") from None
+    params = params.model_copy(update={"source_path": resolved})
+    _check_mapping(params, resolved)
+    return params
+
+
+def _describe(exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        loc = ".".join(str(part) for part in error["loc"])
+        kind = error["type"]
+        if kind == "extra_forbidden":
+            parent = _model_at(error["loc"][:-1])
+            allowed = sorted(parent.model_fields) if parent else []
+            allowed = [name for name in allowed if name != "source_path"]
+            close = difflib.get_close_matches(str(error["loc"][-1]), allowed, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            problems.append(f"unknown key '{loc}'{hint}; allowed here: {', '.join(allowed)}")
+        elif kind == "missing":
+            problems.append(f"missing required key '{loc}'")
+        else:
+            message = error["msg"].removeprefix("Value error, ")
+            shown = f" (got {error['input']!r})" if not isinstance(error.get("input"), dict | list) else ""
+            problems.append(f"'{loc}': {message}{shown}" if loc else message)
+    return "invalid params: " + "; ".join(problems) + "."
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    """The pydantic model reached by following ``loc`` from Params (dict keys skipped)."""
+    model: Any = Params
+    for part in loc:
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return None
+        field = model.model_fields.get(str(part))
+        if field is None:
+            continue  # a dict key such as a table name
+        model = _inner_model(field.annotation)
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _inner_model(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _check_mapping(params: Params, path: Path) -> None:
+    """Mapped names must be canonical columns of their table (checked after presets merge)."""
+    from salesnb.data.presets import effective_tables
+
+    for name, source in effective_tables(params).items():
+        spec = schema.TABLES[name]
+        if source.file is None and source.table is None:
+            raise ParamsError(
+                f"{path}: data.tables.{name} needs 'file' (a CSV/XLSX/Parquet file) or 'table' "
+                f"(a table of data.source); preset '{params.data.preset}' gives neither."
+            )
+        mapped = [t for value in source.columns.values() for t in ([value] if isinstance(value, str) else value)]
+        targets = mapped + list(source.constants)
+        targets += [canonical for lookup in source.lookups for canonical in lookup.columns.values()]
+        for target in targets:
+            if target not in spec.columns:
+                close = difflib.get_close_matches(target, list(spec.columns), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                raise ParamsError(
+                    f"{path}: data.tables.{name} maps onto '{target}', which is not a column of the "
+                    f"canonical '{name}' table{hint}; its columns are {', '.join(spec.columns)}."
+                )
+        doubled = {t for t in mapped if mapped.count(t) > 1}
+        if doubled:
+            raise ParamsError(
+                f"{path}: data.tables.{name}.columns maps several client columns onto {sorted(doubled)}; "
+                "each canonical column takes one client column."
+            )
+        for column in source.values:
+            if column not in spec.columns:
+                raise ParamsError(
+                    f"{path}: data.tables.{name}.values names '{column}', which is not a canonical column of '{name}'."
+                )
+    if "deals" not in effective_tables(params):
+        raise ParamsError(f"{path}: data.tables has no 'deals' entry; the deals table is required.")
