@@ -1,0 +1,256 @@
+"""The data audit (report 00): what was read, used and excluded, and how complete it is.
+
+Row accounting comes from loading (:mod:`salesnb.data`); the profile of the clean
+tables (completeness, date ranges, statuses, stage moves, reps) is computed with Ibis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ibis
+import pandas as pd
+
+from salesnb import schema
+from salesnb.data import CrmData
+from salesnb.data.readers import ROW
+from salesnb.labels import Language, fmt_int, fmt_pct, reason_label, t
+from salesnb.stages import move_counts
+
+# Flags on deals worth a finding when they touch at least this share of deals.
+FLAG_FINDING_SHARE = 0.01
+FINDING_FLAGS = ("blank:account_id", "open_without_amount", "open_without_created_at")
+
+
+@dataclass(frozen=True)
+class DataAudit:
+    """Everything report 00 shows; each field is a tidy frame."""
+
+    accounting: pd.DataFrame  # table, source, rows_read, rows_used, rows_excluded
+    exclusions: pd.DataFrame  # table, reason, rows
+    flags: pd.DataFrame  # table, reason, rows, share
+    examples: dict[tuple[str, str], pd.DataFrame]
+    mapping: pd.DataFrame  # table, column, client_column
+    remaps: pd.DataFrame  # table, column, old, new, rows
+    lookups: pd.DataFrame  # table, file, on, matched, unmatched, blank, examples
+    completeness: pd.DataFrame  # table, column, filled, rows, share
+    date_ranges: pd.DataFrame  # table, column, first, last
+    statuses: pd.DataFrame  # status, stage, deals, amount
+    monthly: pd.DataFrame  # month, status, deals
+    currencies: pd.DataFrame  # currency, deals, amount
+    reps: pd.DataFrame  # rep_id, team, deals, in_reps_table
+    moves: pd.DataFrame | None  # move, moves, deals (None without stage history)
+    history_deals: int
+    absent: dict[str, str]
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        return self.accounting
+
+    @property
+    def absent_tables(self) -> pd.DataFrame:
+        return pd.DataFrame(list(self.absent.items()), columns=["table", "why"])
+
+    def findings(self, lang: Language) -> list[str]:
+        """Three to six plain-language findings, most important first."""
+        return _findings(self, lang)
+
+
+def data_audit(data: CrmData) -> DataAudit:
+    """Profile the loaded data and gather its row accounting."""
+    report = data.report
+    accounting, exclusions, flags, examples, mapping, remaps, lookups = [], [], [], {}, [], [], []
+    for name, account in report.accounts.items():
+        origin = ", ".join(_short(s.path) for s in account.sources[:1])
+        accounting.append((name, origin, account.rows_read, account.rows_used, account.rows_excluded))
+        for issue in account.excluded:
+            exclusions.append((name, issue.reason, issue.count))
+            examples[(name, issue.reason)] = issue.examples
+        for issue in account.flagged:
+            flags.append((name, issue.reason, issue.count, issue.count / max(account.rows_used, 1)))
+            examples[(name, issue.reason)] = issue.examples
+        mapping += [(name, column, client) for column, client in account.columns.items()]
+        remaps += [(name, r.column, r.old, r.new, r.rows) for r in account.remaps]
+        lookups += [
+            (name, lk.file, lk.on, lk.matched, lk.unmatched, lk.blank, ", ".join(lk.unmatched_examples))
+            for lk in account.lookups
+        ]
+    has_history = data.has("stage_history")
+    return DataAudit(
+        accounting=pd.DataFrame(accounting, columns=["table", "source", "rows_read", "rows_used", "rows_excluded"]),
+        exclusions=pd.DataFrame(exclusions, columns=["table", "reason", "rows"]),
+        flags=pd.DataFrame(flags, columns=["table", "reason", "rows", "share"]),
+        examples=examples,
+        mapping=pd.DataFrame(mapping, columns=["table", "column", "client_column"]),
+        remaps=pd.DataFrame(remaps, columns=["table", "column", "old", "new", "rows"]),
+        lookups=pd.DataFrame(lookups, columns=["table", "file", "on", "matched", "unmatched", "blank", "examples"]),
+        completeness=_completeness(data),
+        date_ranges=_date_ranges(data),
+        statuses=_statuses(data.deals),
+        monthly=_monthly(data.deals),
+        currencies=_currencies(data.deals),
+        reps=_reps(data),
+        moves=move_counts(data.stage_history, stages=data.params.stages) if has_history else None,
+        history_deals=int(data.stage_history.deal_id.nunique().execute()) if has_history else 0,
+        absent=dict(report.absent),
+    )
+
+
+def _short(path: str) -> str:
+    return path.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def _completeness(data: CrmData) -> pd.DataFrame:
+    rows = []
+    for name in data.names:
+        table = data.table(name)
+        columns = [c for c in table.columns if c in schema.TABLES[name].columns]
+        counts = table.aggregate(
+            [table.count().name("__rows")] + [table[c].count().name(c) for c in columns]
+        ).to_pandas()
+        total = int(counts["__rows"].iloc[0])
+        for column in columns:
+            filled = int(counts[column].iloc[0])
+            rows.append((name, column, filled, total, filled / total if total else float("nan")))
+    return pd.DataFrame(rows, columns=["table", "column", "filled", "rows", "share"])
+
+
+def _date_ranges(data: CrmData) -> pd.DataFrame:
+    rows = []
+    for name in data.names:
+        table = data.table(name)
+        for column, kind in schema.TABLES[name].columns.items():
+            if kind != schema.DATE or column not in table.columns:
+                continue
+            span = table.aggregate(first=table[column].min(), last=table[column].max()).to_pandas()
+            rows.append((name, column, span["first"].iloc[0], span["last"].iloc[0]))
+    return pd.DataFrame(rows, columns=["table", "column", "first", "last"])
+
+
+def _statuses(deals: ibis.Table) -> pd.DataFrame:
+    keys = ["status", "stage"] if "stage" in deals.columns else ["status"]
+    out = deals.group_by(keys).aggregate(deals=deals.count(), amount=deals.amount.sum()).to_pandas()
+    order = {s: i for i, s in enumerate(schema.STATUSES)}
+    return out.sort_values(keys, key=lambda c: c.map(order) if c.name == "status" else c).reset_index(drop=True)
+
+
+def _monthly(deals: ibis.Table) -> pd.DataFrame:
+    dated = deals.filter(deals.created_at.notnull())
+    month = dated.created_at.truncate("M").name("month")
+    out = dated.group_by([month, dated.status]).aggregate(deals=dated.count()).to_pandas()
+    return out.sort_values(["month", "status"]).reset_index(drop=True)
+
+
+def _currencies(deals: ibis.Table) -> pd.DataFrame:
+    if "currency" not in deals.columns:
+        return pd.DataFrame(columns=["currency", "deals", "amount"])
+    out = deals.group_by("currency").aggregate(deals=deals.count(), amount=deals.amount.sum()).to_pandas()
+    return out.sort_values("deals", ascending=False).reset_index(drop=True)
+
+
+def _reps(data: CrmData) -> pd.DataFrame:
+    deals = data.deals
+    per_rep = deals.group_by("rep_id").aggregate(deals=deals.count()).to_pandas()
+    if not data.has("reps"):
+        per_rep["team"] = pd.NA
+        per_rep["in_reps_table"] = False
+        return per_rep.sort_values("deals", ascending=False).reset_index(drop=True)
+    reps = data.reps
+    listed = reps.select("rep_id", *(["team"] if "team" in reps.columns else [])).to_pandas()
+    if "team" not in listed:
+        listed["team"] = pd.NA
+    out = listed.merge(per_rep, on="rep_id", how="outer", indicator=True)
+    out["deals"] = out["deals"].fillna(0).astype("int64")
+    out["in_reps_table"] = out.pop("_merge").ne("right_only")
+    return out.sort_values(["deals", "rep_id"], ascending=[False, True]).reset_index(drop=True)
+
+
+def reps_without_deals(audit: DataAudit) -> list[str]:
+    return sorted(audit.reps.loc[audit.reps["in_reps_table"] & audit.reps["deals"].eq(0), "rep_id"])
+
+
+def _reason_list(frame: pd.DataFrame, lang: Language, limit: int = 4) -> str:
+    top = frame.sort_values("rows", ascending=False).head(limit)
+    return t("and", lang).join(f"{reason_label(r.reason, lang)} {fmt_int(r.rows)}" for r in top.itertuples())
+
+
+def _findings(audit: DataAudit, lang: Language) -> list[str]:
+    out = []
+    deals = audit.accounting.set_index("table").loc["deals"]
+    deal_exclusions = audit.exclusions[audit.exclusions["table"].eq("deals")]
+    if deals.rows_excluded == 0:
+        out.append(t("find.accounting_clean", lang, read=fmt_int(deals.rows_read), used=fmt_int(deals.rows_used)))
+    else:
+        out.append(
+            t(
+                "find.accounting",
+                lang,
+                read=fmt_int(deals.rows_read),
+                used=fmt_int(deals.rows_used),
+                excluded=fmt_int(deals.rows_excluded),
+                reasons=_reason_list(deal_exclusions, lang),
+            )
+        )
+    counts = audit.statuses.groupby("status")["deals"].sum()
+    won, lost = int(counts.get(schema.WON, 0)), int(counts.get(schema.LOST, 0))
+    out.append(
+        t(
+            "find.statuses",
+            lang,
+            won=fmt_int(won),
+            lost=fmt_int(lost),
+            open=fmt_int(counts.get(schema.OPEN, 0)),
+            win_rate=fmt_pct(won / (won + lost) if won + lost else float("nan")),
+        )
+    )
+    others = audit.accounting[audit.accounting["table"].ne("deals")]
+    if others["rows_excluded"].sum() > 0:
+        other_exclusions = audit.exclusions[audit.exclusions["table"].ne("deals")]
+        out.append(
+            t(
+                "find.other_exclusions",
+                lang,
+                excluded=fmt_int(others["rows_excluded"].sum()),
+                read=fmt_int(others["rows_read"].sum()),
+                reasons=_reason_list(other_exclusions, lang, limit=3),
+            )
+        )
+    deal_flags = audit.flags[audit.flags["table"].eq("deals") & audit.flags["reason"].isin(FINDING_FLAGS)]
+    for flag in deal_flags[deal_flags["share"] >= FLAG_FINDING_SHARE].itertuples():
+        what = t(f"find.flag.{flag.reason}", lang)
+        out.append(t("find.flag", lang, count=fmt_int(flag.rows), share=fmt_pct(flag.share), what=what))
+    for remap in audit.remaps.sort_values("rows", ascending=False).head(2).itertuples():
+        column = t(f"column.{remap.column}", lang)
+        out.append(t("find.remap", lang, column=column, old=remap.old, new=remap.new, rows=fmt_int(remap.rows)))
+    idle = reps_without_deals(audit)
+    if idle:
+        listed = int(audit.reps["in_reps_table"].sum())
+        out.append(
+            t("find.reps_without_deals", lang, count=len(idle), listed=listed, names=t("and", lang).join(idle))
+        )
+    if audit.moves is not None:
+        deals_by_move = audit.moves.set_index("move")["deals"]
+        out.append(
+            t(
+                "find.history",
+                lang,
+                share=fmt_pct(audit.history_deals / max(deals.rows_used, 1)),
+                skip=fmt_int(deals_by_move["skip"]),
+                backward=fmt_int(deals_by_move["backward"]),
+                reopen=fmt_int(deals_by_move["reopen"]),
+                late=fmt_int(deals_by_move["late_entry"]),
+            )
+        )
+    else:
+        out.append(t("audit.no_history", lang))
+    absent = [name for name in audit.absent if name != "stage_history"]
+    if absent:
+        out.append(t("find.absent", lang, tables=t("and", lang).join(t(f"table.{n}", lang) for n in absent)))
+    return out
+
+
+def example_rows(audit: DataAudit, table: str, reason: str) -> pd.DataFrame:
+    """Example rows for one reason, row number first, as read from the file."""
+    frame = audit.examples.get((table, reason), pd.DataFrame())
+    columns = [ROW] + [c for c in frame.columns if c != ROW]
+    return frame[[c for c in columns if c in frame.columns]]

@@ -1,0 +1,197 @@
+"""Display helpers for the report notebooks: header, headings, findings, tables, exports.
+
+A notebook opens its report with :func:`open_report` and then only calls methods of
+the returned :class:`Report`; every visible string comes from the label table.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import yaml
+from IPython.display import HTML, display
+
+from salesnb.data import CrmData, load_data, load_snapshot
+from salesnb.labels import Language, fmt_int, fmt_pct, reason_label, t
+from salesnb.params import Params, load_params
+from salesnb.plots import use_house_style
+
+# The runner sets these so a notebook finds its snapshot and export folder without extra parameters.
+SNAPSHOT_ENV = "SALESNB_SNAPSHOT"
+OUTPUT_ENV = "SALESNB_OUTPUT_DIR"
+
+
+@dataclass
+class Report:
+    """One report being rendered: params, data, language and display helpers."""
+
+    name: str
+    params: Params
+    data: CrmData
+    output_dir: Path | None = None
+    _anchors: set[str] = field(default_factory=set)
+
+    @property
+    def lang(self) -> Language:
+        return self.params.language
+
+    def t(self, key: str, **fields: object) -> str:
+        return t(key, self.lang, **fields)
+
+    # Blocks -----------------------------------------------------------------
+    def title(self) -> None:
+        """The report title and header: client, period, generated at, data snapshot, parameters."""
+        p, report = self.params, self.data.report
+        files = []
+        for account in report.accounts.values():
+            for info in account.sources:
+                name = Path(info.path).name if "#" not in info.path else info.path
+                files.append(self.t("header.file", name=name, rows=fmt_int(info.rows), sha=(info.sha256 or "–")[:12]))
+        period = f"{p.period.label} ({p.period.start:%Y-%m-%d} – {p.period.end:%Y-%m-%d})"
+        loaded = self.t("header.loaded", when=f"{report.loaded_at:%Y-%m-%d %H:%M}", source=report.source)
+        params_text = yaml.safe_dump(
+            p.model_dump(mode="json", exclude={"source_path"}), allow_unicode=True, sort_keys=False
+        )
+        rows = [
+            (self.t("header.client"), html.escape(p.client)),
+            (self.t("header.period"), html.escape(period)),
+            (self.t("header.generated"), f"{datetime.now():%Y-%m-%d %H:%M}"),
+            (self.t("header.snapshot"), html.escape(loaded) + "<br>" + "<br>".join(html.escape(f) for f in files)),
+        ]
+        cells = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
+        source = html.escape(str(p.source_path.name if p.source_path else ""))
+        display(
+            HTML(
+                f'<header class="snb-header"><h1 id="top">{html.escape(self.t(f"{self.name}.title"))}</h1>'
+                f'<table class="snb-meta">{cells}</table>'
+                f"<details><summary>{self.t('header.parameters')} ({source})</summary>"
+                f"<pre>{html.escape(params_text)}</pre></details></header>"
+            )
+        )
+
+    def heading(self, key: str, level: int = 2, **fields: object) -> None:
+        text = self.t(key, **fields)
+        anchor = self._anchor(key)
+        display(HTML(f'<h{level} id="{anchor}">{html.escape(text)}</h{level}>'))
+
+    def findings(self, items: list[str]) -> None:
+        self.heading("findings")
+        lis = "".join(f"<li>{html.escape(_sentence(item, self.lang))}</li>" for item in items)
+        display(HTML(f'<ol class="snb-findings">{lis}</ol>'))
+
+    def note(self, key: str, **fields: object) -> None:
+        display(HTML(f'<p class="snb-note">{html.escape(self.t(key, **fields))}</p>'))
+
+    def skipped(self, key: str, **fields: object) -> None:
+        """One line saying why a section is not shown."""
+        why = self.t(key, **fields)
+        display(HTML(f'<p class="snb-skipped">{html.escape(self.t("section_skipped", why=why))}</p>'))
+
+    def table(
+        self, frame: pd.DataFrame | None, *, percent: tuple[str, ...] = (), empty: str | None = None
+    ) -> None:
+        """Show a frame with translated headers and values and readable numbers.
+
+        ``empty`` names the label shown instead when the frame has no rows.
+        """
+        if frame is None or frame.empty:
+            if empty:
+                self.note(empty)
+            return
+        display(HTML(format_table(frame, self.lang, percent=percent)))
+
+    def examples(self, examples: dict[tuple[str, str], pd.DataFrame]) -> None:
+        """Example rows as read, one small table per (table, reason)."""
+        for (table, reason), frame in examples.items():
+            if frame.empty:
+                continue
+            self.heading("audit.examples", level=3, table=t(f"table.{table}", self.lang), reason=reason_label(reason, self.lang))
+            display(HTML(format_table(frame, self.lang, translate=False)))
+
+    def export(self, frame: pd.DataFrame, stem: str) -> list[Path]:
+        """Write a table as CSV (UTF-8 with BOM, so Excel opens Chinese text) and XLSX beside the HTML."""
+        if self.output_dir is None:
+            return []
+        self.output_dir.mkdir(parents=True, exist_ok=True)
+        csv_path = self.output_dir / f"{stem}.csv"
+        xlsx_path = self.output_dir / f"{stem}.xlsx"
+        frame.to_csv(csv_path, index=False, encoding="utf-8-sig")
+        frame.to_excel(xlsx_path, index=False)
+        return [csv_path, xlsx_path]
+
+    def _anchor(self, key: str) -> str:
+        base = re.sub(r"[^a-z0-9]+", "-", key.lower()).strip("-")
+        anchor, n = base, 1
+        while anchor in self._anchors:
+            n += 1
+            anchor = f"{base}-{n}"
+        self._anchors.add(anchor)
+        return anchor
+
+
+def _sentence(text: str, lang: Language) -> str:
+    return text[:1].upper() + text[1:] if lang == "en" else text
+
+
+# Columns whose values are codes with a label: column -> label function.
+_VALUE_LABELS = {
+    "table": lambda v, lang: t(f"table.{v}", lang),
+    "reason": reason_label,
+    "status": lambda v, lang: t(f"status.{v}", lang),
+    "move": lambda v, lang: t(f"move.{v}", lang),
+    "column": lambda v, lang: t(f"column.{v}", lang),
+    "why": lambda v, lang: t(f"absent.{v}", lang),
+    "in_reps_table": lambda v, lang: t("yes" if v else "no", lang),
+}
+
+
+def format_table(
+    frame: pd.DataFrame, lang: Language, *, percent: tuple[str, ...] = (), translate: bool = True
+) -> str:
+    """HTML for a frame: headers from the label table (``col.<name>``), coded values in words,
+    thousands separators."""
+    shown = frame.copy()
+    for column in shown.columns:
+        values = shown[column]
+        if translate and column in _VALUE_LABELS:
+            shown[column] = values.map(lambda v, f=_VALUE_LABELS[column]: "–" if pd.isna(v) else f(v, lang))
+        elif column in percent:
+            shown[column] = values.map(lambda v: fmt_pct(v, lang))
+        elif pd.api.types.is_integer_dtype(values):
+            shown[column] = values.map(lambda v: fmt_int(v, lang) if pd.notna(v) else "–")
+        elif pd.api.types.is_float_dtype(values):
+            shown[column] = values.map(lambda v: f"{v:,.2f}".rstrip("0").rstrip(".") if pd.notna(v) else "–")
+        elif pd.api.types.is_datetime64_any_dtype(values):
+            shown[column] = values.dt.strftime("%Y-%m-%d").fillna("–")
+        else:
+            shown[column] = values.astype("string").fillna("–")
+    shown.columns = [_column_label(c, lang) for c in shown.columns]
+    return shown.to_html(index=False, classes="snb-table", border=0, escape=True)
+
+
+def _column_label(column: str, lang: Language) -> str:
+    try:
+        return t(f"col.{column}", lang)
+    except KeyError:
+        return column
+
+
+def open_report(name: str, params_path: str | Path, snapshot_dir: str | Path | None = None) -> Report:
+    """Load params and data for a report notebook and apply the house style.
+
+    With no snapshot (plain papermill or JupyterLab) the data is read from the
+    sources named in the params file.
+    """
+    params = load_params(params_path)
+    snapshot = snapshot_dir or os.environ.get(SNAPSHOT_ENV) or None
+    data = load_snapshot(params, Path(snapshot)) if snapshot else load_data(params)
+    output = os.environ.get(OUTPUT_ENV)
+    use_house_style()
+    return Report(name=name, params=params, data=data, output_dir=Path(output) if output else None)
+
