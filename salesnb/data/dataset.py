@@ -22,6 +22,7 @@ from salesnb.data.presets import effective_tables, is_preset_only
 from salesnb.data.readers import ROW, SourceInfo, read_table_file, resolve_file
 from salesnb.data.validate import Context, RowIssue, validate
 from salesnb.errors import DataError
+from salesnb.labels import reason_label
 from salesnb.params import Params, TableSource
 
 # Tables are loaded in this order so that each can check ids against the ones before.
@@ -215,7 +216,7 @@ def _no_deals_message(account: TableAccount) -> str:
     parts = []
     for issue in account.excluded[:3]:
         rows = ", ".join(str(r) for r in issue.examples.get(ROW, pd.Series(dtype=str)).tolist()[:3])
-        parts.append(f"{issue.reason} ({issue.count} rows, e.g. rows {rows})")
+        parts.append(f"{reason_label(issue.reason, 'en')} ({issue.count} rows, e.g. rows {rows})")
     return (
         f"{account.origin}: none of the {account.rows_read} deal rows is usable: "
         + "; ".join(parts)

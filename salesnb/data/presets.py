@@ -33,7 +33,7 @@ MAVEN_CRM: dict[str, dict] = {
             "account": "account_id",
             "product": "product",
         },
-        "values": {"product": {"GTXPro": "GTX Pro"}},
+        "values": {"product": {"GTXPro": "GTX Pro"}, "segment": {"technolgy": "technology"}},
         "constants": {"currency": "USD"},
         "lookups": [
             {"file": "accounts.csv", "key": "account", "on": "account_id", "columns": {"sector": "segment"}},
@@ -57,8 +57,9 @@ PRESETS: dict[str, dict[str, dict]] = {"generic": GENERIC, "maven_crm": MAVEN_CR
 def effective_tables(params: Params) -> dict[str, TableSource]:
     """The preset's tables overlaid with the params file's own ``data.tables``.
 
-    A table named in the params file replaces the preset's keys it sets; the rest of
-    the preset entry is kept, so ``deals: {encoding: gb18030}`` only changes the encoding.
+    A table named in the params file replaces the preset's keys it sets and extends its
+    mappings (``columns``, ``values``, ``constants``); the rest of the preset entry is kept,
+    so ``deals: {encoding: gb18030}`` only changes the encoding.
     """
     merged: dict[str, TableSource] = {}
     preset = PRESETS[params.data.preset]
@@ -72,7 +73,14 @@ def effective_tables(params: Params) -> dict[str, TableSource]:
             continue
         given = own.model_dump(exclude_unset=True)
         if base and "table" not in given:
-            merged[name] = TableSource.model_validate({**base, **given})
+            combined = {**base, **given}
+            for key in ("columns", "constants"):
+                combined[key] = {**base.get(key, {}), **given.get(key, {})}
+            values = {col: dict(m) for col, m in base.get("values", {}).items()}
+            for col, mapping in given.get("values", {}).items():
+                values[col] = {**values.get(col, {}), **mapping}
+            combined["values"] = values
+            merged[name] = TableSource.model_validate(combined)
         else:
             merged[name] = own
     return merged

@@ -103,7 +103,7 @@ def _check_headers(path: Path, frame: pd.DataFrame) -> None:
         raise DataError(f"{path}: the first row has no column names; the file needs a header row.")
 
 
-def detect_encoding(sample: bytes) -> str:
+def detect_encoding(sample: bytes, *, complete: bool = True) -> str:
     """Guess the encoding of a CSV sample: UTF-8 (with or without BOM), GB18030 or cp1252.
 
     GB18030 decodes almost any byte string, so Western text in cp1252 would also
@@ -118,22 +118,22 @@ def detect_encoding(sample: bytes) -> str:
         return "utf-8-sig"
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    if _decodes(sample, "utf-8"):
+    if _decodes(sample, "utf-8", complete):
         return "utf-8"
-    if _decodes(sample, "gb18030"):
-        text = codecs.getincrementaldecoder("gb18030")().decode(sample, final=False)
+    if _decodes(sample, "gb18030", complete):
+        text = codecs.getincrementaldecoder("gb18030")().decode(sample, final=complete)
         wide = [ch for ch in text if ord(ch) > 127]
         in_gb2312 = sum(1 for ch in wide if _encodes(ch, "gb2312"))
         if wide and in_gb2312 / len(wide) >= 0.9:
             return "gb18030"
-    if _decodes(sample, "cp1252"):
+    if _decodes(sample, "cp1252", complete):
         return "cp1252"
     return "latin-1"
 
 
-def _decodes(sample: bytes, encoding: str) -> bool:
+def _decodes(sample: bytes, encoding: str, final: bool) -> bool:
     try:
-        codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
+        codecs.getincrementaldecoder(encoding)().decode(sample, final=final)
     except UnicodeDecodeError:
         return False
     return True
@@ -164,7 +164,7 @@ def _read_csv(path: Path, encoding: str, delimiter: str) -> tuple[pd.DataFrame, 
     with path.open("rb") as handle:
         sample = handle.read(SNIFF_BYTES)
     if encoding in ("auto", "", None):
-        encoding = detect_encoding(sample)
+        encoding = detect_encoding(sample, complete=len(sample) < SNIFF_BYTES)
     try:
         codecs.lookup(encoding)
     except LookupError:
@@ -183,6 +183,12 @@ def _read_csv(path: Path, encoding: str, delimiter: str) -> tuple[pd.DataFrame, 
     delimiter = {"\\t": "\t", "tab": "\t"}.get(delimiter, delimiter)
     if not text.strip():
         raise DataError(f"{path}: the file is empty.")
+    # pandas silently renames a repeated header to "name.1"; the client must hear about it.
+    header = next(csv.reader(io.StringIO(text.split("\n", 1)[0]), delimiter=delimiter), [])
+    header = [_clean_header(h) for h in header]
+    doubled = sorted({h for h in header if header.count(h) > 1 and h})
+    if doubled:
+        raise DataError(f"{path}: the header repeats column(s) {doubled}; column names must be unique.")
     try:
         frame = pd.read_csv(
             io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, na_filter=False, engine="c"

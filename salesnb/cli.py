@@ -1,0 +1,95 @@
+"""The ``salesnb`` command."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from salesnb.errors import SalesnbError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Sales-performance reports from CRM exports.")
+
+
+def _fail(exc: SalesnbError) -> None:
+    typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(2)
+
+
+@app.command()
+def run(
+    params: Annotated[Path, typer.Argument(help="Params YAML file, e.g. params/demo.yaml.")],
+    only: Annotated[
+        list[str] | None, typer.Option("--only", help="Run only these reports (repeat or comma-separate).")
+    ] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Notebooks run in parallel.")] = 1,
+    out: Annotated[Path | None, typer.Option(help="Output root (default: outputs/).")] = None,
+) -> None:
+    """Validate params and data, execute the report notebooks and render HTML into outputs/<client>/<period>/."""
+    from salesnb.runner import run as run_reports
+
+    names = [name.strip() for item in only or [] for name in item.split(",") if name.strip()]
+    try:
+        result = run_reports(params, only=names or None, jobs=jobs, output_root=out)
+    except SalesnbError as exc:
+        _fail(exc)
+    if not result.ok:
+        failed = ", ".join(r.stem for r in result.results if not r.ok)
+        typer.secho(f"error: {failed} failed; the last good HTML was left in place.", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1)
+
+
+@app.command()
+def check(params: Annotated[Path, typer.Argument(help="Params YAML file.")]) -> None:
+    """Validate params and data and print the row accounting, without running any notebook."""
+    from salesnb.data import read_canonical
+    from salesnb.labels import reason_label
+    from salesnb.params import load_params
+
+    try:
+        loaded = load_params(params)
+        _, report = read_canonical(loaded)
+    except SalesnbError as exc:
+        _fail(exc)
+    for name, account in report.accounts.items():
+        typer.echo(
+            f"{name:14} read {account.rows_read:>10,}  used {account.rows_used:>10,}  "
+            f"excluded {account.rows_excluded:>8,}   ({account.origin})"
+        )
+        for issue in account.excluded:
+            typer.echo(f"{'':16}- excluded {issue.count:>8,}  {reason_label(issue.reason, 'en')}")
+        for issue in account.flagged:
+            typer.echo(f"{'':16}- flagged  {issue.count:>8,}  {reason_label(issue.reason, 'en')}")
+    for name, why in report.absent.items():
+        typer.echo(f"{name:14} absent ({why.replace('_', ' ')})")
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="Folder for the demo CSV files and ground_truth.json.")] = Path("data/demo"),
+    deals: Annotated[int, typer.Option(min=100, help="Number of deals.")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same files).")] = 7,
+    file_format: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
+) -> None:
+    """Generate the demo company's CRM export with planted truths."""
+    import time
+
+    from salesnb.demo import write_demo
+
+    started = time.perf_counter()
+    path = write_demo(out, n_deals=deals, seed=seed, file_format=file_format)
+    typer.echo(f"demo data ({deals:,} deals, seed {seed}) written to {path} in {time.perf_counter() - started:.1f}s")
+
+
+@app.command()
+def kernel() -> None:
+    """Register the 'salesnb' Jupyter kernel for this environment (the runner also does this itself)."""
+    from salesnb.runner import ensure_kernel
+
+    typer.echo(f"kernel 'salesnb' for {sys.executable} registered in {ensure_kernel()}")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,47 @@
+"""Shared fixtures: the real Maven data in ../shared, small demo data, params files in tmp."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from salesnb.config import REPO_ROOT
+
+MAVEN_DIR = REPO_ROOT.parent / "shared" / "data" / "real" / "maven_crm_sales_opportunities"
+
+STAGES = {"order": ["Prospecting", "Qualification", "Proposal", "Negotiation", "Won"], "won": "Won", "lost": "Lost"}
+
+
+@pytest.fixture(scope="session")
+def maven_dir() -> Path:
+    assert (MAVEN_DIR / "sales_pipeline.csv").is_file(), f"the shared Maven data is expected at {MAVEN_DIR}"
+    return MAVEN_DIR
+
+
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory) -> Path:
+    from salesnb.demo import write_demo
+
+    return write_demo(tmp_path_factory.mktemp("demo"), n_deals=4_000, seed=11)
+
+
+@pytest.fixture
+def write_params(tmp_path):
+    """Write a params YAML into tmp_path; keys given replace the defaults."""
+
+    def write(name: str = "params.yaml", **overrides) -> Path:
+        params = {
+            "client": "acme",
+            "period": "2025-Q4",
+            "language": "en",
+            "stages": STAGES,
+            "data": {"base_dir": str(tmp_path), "tables": {}},
+        }
+        params.update(overrides)
+        path = tmp_path / name
+        path.write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
+        return path
+
+    return write
