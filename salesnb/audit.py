@@ -29,7 +29,8 @@ class DataAudit:
     accounting: pd.DataFrame  # table, source, rows_read, rows_used, rows_excluded
     exclusions: pd.DataFrame  # table, reason, rows
     flags: pd.DataFrame  # table, reason, rows, share
-    examples: dict[tuple[str, str], pd.DataFrame]
+    exclusion_examples: dict[tuple[str, str], pd.DataFrame]
+    flag_examples: dict[tuple[str, str], pd.DataFrame]
     mapping: pd.DataFrame  # table, column, client_column
     remaps: pd.DataFrame  # table, column, old, new, rows
     lookups: pd.DataFrame  # table, file, on, matched, unmatched, blank, examples
@@ -59,16 +60,17 @@ class DataAudit:
 def data_audit(data: CrmData) -> DataAudit:
     """Profile the loaded data and gather its row accounting."""
     report = data.report
-    accounting, exclusions, flags, examples, mapping, remaps, lookups = [], [], [], {}, [], [], []
+    accounting, exclusions, flags, mapping, remaps, lookups = [], [], [], [], [], []
+    exclusion_examples, flag_examples = {}, {}
     for name, account in report.accounts.items():
         origin = ", ".join(_short(s.path) for s in account.sources[:1])
         accounting.append((name, origin, account.rows_read, account.rows_used, account.rows_excluded))
         for issue in account.excluded:
             exclusions.append((name, issue.reason, issue.count))
-            examples[(name, issue.reason)] = issue.examples
+            exclusion_examples[(name, issue.reason)] = _row_first(issue.examples)
         for issue in account.flagged:
             flags.append((name, issue.reason, issue.count, issue.count / max(account.rows_used, 1)))
-            examples[(name, issue.reason)] = issue.examples
+            flag_examples[(name, issue.reason)] = _row_first(issue.examples)
         mapping += [(name, column, client) for column, client in account.columns.items()]
         remaps += [(name, r.column, r.old, r.new, r.rows) for r in account.remaps]
         lookups += [
@@ -80,7 +82,8 @@ def data_audit(data: CrmData) -> DataAudit:
         accounting=pd.DataFrame(accounting, columns=["table", "source", "rows_read", "rows_used", "rows_excluded"]),
         exclusions=pd.DataFrame(exclusions, columns=["table", "reason", "rows"]),
         flags=pd.DataFrame(flags, columns=["table", "reason", "rows", "share"]),
-        examples=examples,
+        exclusion_examples=exclusion_examples,
+        flag_examples=flag_examples,
         mapping=pd.DataFrame(mapping, columns=["table", "column", "client_column"]),
         remaps=pd.DataFrame(remaps, columns=["table", "column", "old", "new", "rows"]),
         lookups=pd.DataFrame(lookups, columns=["table", "file", "on", "matched", "unmatched", "blank", "examples"]),
@@ -249,8 +252,6 @@ def _findings(audit: DataAudit, lang: Language) -> list[str]:
     return out
 
 
-def example_rows(audit: DataAudit, table: str, reason: str) -> pd.DataFrame:
-    """Example rows for one reason, row number first, as read from the file."""
-    frame = audit.examples.get((table, reason), pd.DataFrame())
-    columns = [ROW] + [c for c in frame.columns if c != ROW]
-    return frame[[c for c in columns if c in frame.columns]]
+def _row_first(frame: pd.DataFrame) -> pd.DataFrame:
+    """Example rows with the source row number first, as read from the file."""
+    return frame[[ROW] + [c for c in frame.columns if c != ROW]] if ROW in frame else frame

@@ -26,13 +26,14 @@ def run(
     ] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Notebooks run in parallel.")] = 1,
     out: Annotated[Path | None, typer.Option(help="Output root (default: outputs/).")] = None,
+    notebooks: Annotated[Path | None, typer.Option(help="Folder of report notebooks (default: notebooks/).")] = None,
 ) -> None:
     """Validate params and data, execute the report notebooks and render HTML into outputs/<client>/<period>/."""
     from salesnb.runner import run as run_reports
 
     names = [name.strip() for item in only or [] for name in item.split(",") if name.strip()]
     try:
-        result = run_reports(params, only=names or None, jobs=jobs, output_root=out)
+        result = run_reports(params, only=names or None, jobs=jobs, output_root=out, notebooks_dir=notebooks)
     except SalesnbError as exc:
         _fail(exc)
     if not result.ok:

@@ -119,6 +119,11 @@ _STAGE_TIME_SIGMA = 0.45
 # this factor (measured by simulation) brings the won-cycle median back on target.
 _CYCLE_CALIBRATION = 1 / 1.076
 
+# A few deals stall in one stage for many times its usual length: the stuck deals a
+# funnel report should list when they are still open at the snapshot.
+_STALL_RATE = 0.02
+_STALL_FACTOR = (4.0, 12.0)
+
 RAMP_MONTHS = 4
 _RAMP_START_SHARE = 0.25
 
@@ -141,13 +146,11 @@ _QUIRK_RATE = 0.0005
 _UNKNOWN_REP_IDS = ("R901", "R902", "R903", "R904", "R905")
 _UNPARSEABLE_DATES = ("2024-13-45", "n/a", "2024-02-30", "TBD")
 
-_SURNAMES = (
-    "Wang Li Zhang Liu Chen Yang Huang Zhao Wu Zhou Xu Sun Ma Zhu Hu Guo He Lin Gao Luo Zheng Liang Song Tang Han Feng"
-).split()
-_GIVEN_NAMES = (
-    "Wei Fang Na Min Jing Lei Yang Jie Tao Qiang Jun Yan Hui Ling Xin Hao Yu Ting Bo Chao Lu Ming Xiaoyu Zihan "
-    "Yuxuan Haoran Jiayi Shuang Kai Peng Xiaoling Jianguo Meiling Zhiwei Yiming"
-).split()
+_SURNAMES = ("Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zhou", "Xu", "Sun", "Ma", "Zhu")
+_SURNAMES += ("Hu", "Guo", "He", "Lin", "Gao", "Luo", "Zheng", "Liang", "Song", "Tang", "Han", "Feng")
+_GIVEN_NAMES = ("Wei", "Fang", "Na", "Min", "Jing", "Lei", "Yang", "Jie", "Tao", "Qiang", "Jun", "Yan", "Hui", "Ling")
+_GIVEN_NAMES += ("Xin", "Hao", "Yu", "Ting", "Bo", "Chao", "Lu", "Ming", "Xiaoyu", "Zihan", "Yuxuan", "Haoran", "Jiayi")
+_GIVEN_NAMES += ("Shuang", "Kai", "Peng", "Xiaoling", "Jianguo", "Meiling", "Zhiwei", "Yiming")
 
 _TEXT = pd.StringDtype(na_value=np.nan)
 
@@ -223,9 +226,9 @@ class _Deals:
     amount: np.ndarray
     p_before: np.ndarray
     p_win: np.ndarray
-    treated_after: np.ndarray
     stage_days: np.ndarray
     n_passed: np.ndarray
+    stalled: np.ndarray
 
 
 def generate_demo(*, n_deals: int = 20_000, seed: int = 7) -> DemoData:
@@ -438,6 +441,9 @@ def _draw_deals(rng: np.random.Generator, roster: _Roster, n_deals: int) -> _Dea
     pace = np.exp(rng.normal(0, _DEAL_PACE_SIGMA, n_deals)) * np.where(treated_after, 1 + _CYCLE_CHANGE_SHARE, 1.0)
     stage_time = _MEDIAN_CYCLE_DAYS[segment, None] * _STAGE_TIME_SHARE[None, :] * _CYCLE_CALIBRATION
     stage_time = stage_time * pace[:, None] * np.exp(rng.normal(0, _STAGE_TIME_SIGMA, (n_deals, 4)))
+    stalled = np.flatnonzero(rng.random(n_deals) < _STALL_RATE)
+    stall_stage = np.floor(rng.random(stalled.size) * (np.minimum(n_passed[stalled], 3) + 1)).astype(np.int64)
+    stage_time[stalled, stall_stage] *= rng.uniform(*_STALL_FACTOR, stalled.size)
     stage_days = np.maximum(np.rint(stage_time), 1).astype(np.int64)
     return _Deals(
         rep=rep,
@@ -449,9 +455,9 @@ def _draw_deals(rng: np.random.Generator, roster: _Roster, n_deals: int) -> _Dea
         amount=amount,
         p_before=p_before,
         p_win=p_win,
-        treated_after=treated_after,
         stage_days=stage_days,
         n_passed=n_passed,
+        stalled=stalled,
     )
 
 
@@ -459,7 +465,9 @@ def _day_factor(days: np.ndarray) -> np.ndarray:
     """Relative deal-creation intensity of each day: season, weekday, growth."""
     month = (_START + days).astype("datetime64[M]").astype(np.int64) % 12
     weekend = _weekday(days) >= 5
-    return _MONTHLY_SEASONALITY[month] * np.where(weekend, _WEEKEND_FACTOR, 1.0) * (1 + _ANNUAL_GROWTH) ** (days / 365.25)
+    return (
+        _MONTHLY_SEASONALITY[month] * np.where(weekend, _WEEKEND_FACTOR, 1.0) * (1 + _ANNUAL_GROWTH) ** (days / 365.25)
+    )
 
 
 def _draw_accounts(rng: np.random.Generator, region: np.ndarray, segment: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -503,7 +511,8 @@ class _Outcome:
     closed: np.ndarray  # close day, -1 while open
     stage: np.ndarray  # current stage
     furthest: np.ndarray  # furthest stage reached, Won counting as 4
-    expected_close: np.ndarray
+    expected_close: np.ndarray  # the rep's forecast, shown for open deals
+    natural_close: np.ndarray  # when the deal closes or would close after the snapshot
 
 
 _WON_CODE, _LOST_CODE = 4, 5
@@ -552,7 +561,7 @@ def _draw_stage_history(rng: np.random.Generator, deals: _Deals) -> tuple[_Histo
         events.append((final, day))
         kept = [(code, when) for code, when in events if when <= _SNAPSHOT]
         for position, (code, when) in enumerate(kept):
-            for key, value in zip(("deal", "stage", "entered", "order"), (i, code, when, 60 + position)):
+            for key, value in zip(("deal", "stage", "entered", "order"), (i, code, when, 60 + position), strict=True):
                 rows[key].append(np.array([value]))
         is_final = kept[-1][0] == final
         status[i] = (1 if final == _WON_CODE else 2) if is_final else 0
@@ -606,7 +615,14 @@ def _draw_stage_history(rng: np.random.Generator, deals: _Deals) -> tuple[_Histo
         reopen_outcome=reopen_outcome,
     )
     furthest = np.where(status == 1, _WON_CODE, top)
-    outcome = _Outcome(status=status, closed=closed_day, stage=current, furthest=furthest, expected_close=expected)
+    outcome = _Outcome(
+        status=status,
+        closed=closed_day,
+        stage=current,
+        furthest=furthest,
+        expected_close=expected,
+        natural_close=close,
+    )
     return history, outcome
 
 
@@ -662,7 +678,7 @@ def _deals_frame(
 
     duplicates = clean.iloc[np.sort(rng.choice(n, size=per_kind, replace=False))].copy()
     parts.append(duplicates)
-    quirks["duplicate_rows"] = {"count": per_kind, "deal_ids": duplicates["deal_id"].tolist()}
+    quirks["duplicate_id"] = {"count": per_kind, "deal_ids": duplicates["deal_id"].tolist()}
 
     negative = copy_of(np.arange(n))
     negative["amount"] = -negative["amount"]
@@ -679,7 +695,7 @@ def _deals_frame(
     orphan = copy_of(np.arange(n))
     orphan["rep_id"] = np.array(_UNKNOWN_REP_IDS, dtype=object)[rng.integers(0, len(_UNKNOWN_REP_IDS), per_kind)]
     parts.append(orphan)
-    quirks["unknown_rep_id"] = {
+    quirks["unknown_rep"] = {
         "count": per_kind,
         "deal_ids": orphan["deal_id"].tolist(),
         "rep_ids": sorted(set(orphan["rep_id"])),
@@ -697,7 +713,6 @@ def _deals_frame(
     dirty = pd.concat(parts, ignore_index=True).astype(clean.dtypes.to_dict())
     position = np.concatenate([np.arange(n, dtype=float), rng.random(len(dirty)) * n])
     frame = pd.concat([clean, dirty], ignore_index=True).take(np.argsort(position, kind="stable"))
-    quirks["total_rows"] = len(dirty)
     return frame.reset_index(drop=True), quirks
 
 
@@ -792,16 +807,20 @@ def _draw_targets(rng: np.random.Generator, roster: _Roster, deals: _Deals, outc
     ramped = np.add.reduceat(weight, bounds[:-1], axis=1) / quarter_days
     capacity = ramped * _TIER_TARGET_FACTOR[roster.tier][:, None]
 
-    won = outcome.status == 1
-    closed_quarter = np.searchsorted(bounds, outcome.closed[won], side="right") - 1
-    revenue = np.bincount(closed_quarter, weights=deals.amount[won], minlength=13)[:13]
-    per_capacity = revenue / np.maximum(capacity.sum(axis=0), 1e-9)
-    # Targets follow the guides: the same quarter last year plus 12 % growth room;
-    # the first year, lacking history, is set near what was achieved.
-    base = np.empty(13)
-    base[:4] = per_capacity[:4] * rng.uniform(0.95, 1.05, 4)
-    base[4:] = per_capacity[:9] * 1.12
+    # Targets are the revenue a well-informed plan expects to close in the quarter
+    # plus 0-12 % growth room. 2023-Q1 is planned as a normal quarter, although the
+    # CRM's empty pipeline at history_start holds its closes down, and the quarter
+    # after the snapshot as 2025-Q1 plus 12 %.
+    closing_quarter = np.searchsorted(bounds, outcome.natural_close, side="right") - 1
+    in_range = closing_quarter < 13
+    worth = np.bincount(closing_quarter[in_range], weights=(deals.amount * deals.p_win)[in_range], minlength=13)
+    per_capacity = worth / np.maximum(capacity.sum(axis=0), 1e-9)
+    per_capacity[0] = per_capacity[1]
+    per_capacity[12] = per_capacity[8] * 1.12
+    base = per_capacity * rng.uniform(1.0, 1.12, 13)
+    # A rep employed for a few days of a quarter still gets a token target, never 0.
     value = np.round(capacity * base[None, :] * rng.uniform(0.97, 1.03, capacity.shape) / 1_000) * 1_000
+    value = np.maximum(value, 1_000.0)
 
     rep, q = np.nonzero(fte > 0)
     team_value = np.zeros((len(TEAMS), 13))
@@ -852,7 +871,9 @@ def _draw_costs(
     marketing = _MARKETING_PER_DEAL * created * rng.uniform(0.9, 1.1, 36)
     month_number = months[:-1].astype(np.int64) % 12 + 1
     events = np.where(
-        np.isin(month_number, _EVENT_MONTHS), _EVENT_COST_PER_20K_DEALS * n_deals / 20_000 * rng.uniform(0.8, 1.2, 36), 0
+        np.isin(month_number, _EVENT_MONTHS),
+        _EVENT_COST_PER_20K_DEALS * n_deals / 20_000 * rng.uniform(0.8, 1.2, 36),
+        0,
     )
     won = outcome.status == 1
     commission = _COMMISSION_RATE * np.bincount(
@@ -1020,7 +1041,7 @@ def _truth(
         "row_counts": counts,
         "deals": {
             "clean_rows": n_deals,
-            "quirk_rows": quirks["total_rows"],
+            "quirk_rows": sum(detail["count"] for detail in quirks.values()),
             "rows_written": counts[DEALS.name],
             "status_counts": {s: int((status == code).sum()) for code, s in enumerate(_STATUS_CODES)},
             "observed_win_rate": rate(np.ones(n_deals, bool)),
@@ -1038,6 +1059,8 @@ def _truth(
                 "amount of an open deal is its expected value if won; of a lost deal, the quoted value",
                 "deals created by a rep who later left may close after left_at; the CRM keeps the owner",
                 "observed rates count clean deals only (quirk rows excluded), by created_at",
+                "the CRM starts on history_start with an empty pipeline, so closes and won revenue ramp up "
+                "through 2023-Q1; compare periods from 2023-Q2 on, or by created_at",
             ],
         },
         "seasonality": {
@@ -1131,7 +1154,18 @@ def _truth(
                 "reopened": _deal_ids(history.reopened[:5], n_deals).tolist(),
             },
         },
-        "quirks": quirks,
+        "stalled_deals": {
+            "count": int(deals.stalled.size),
+            "open_at_snapshot": int((status[deals.stalled] == 0).sum()),
+            "stage_time_factor": list(_STALL_FACTOR),
+            "notes": "one stage of each stalled deal lasts 4-12x its usual time; stuck-deal lists should be "
+            "dominated by the stalled deals still open (truth gives counts, not a list, since natural slow "
+            "deals also pass a p90 threshold)",
+        },
+        "quirks": {kind: detail["count"] for kind, detail in quirks.items()},
+        "quirk_rows": {
+            kind: {key: value for key, value in detail.items() if key != "count"} for kind, detail in quirks.items()
+        },
         "accounts": {
             "accounts_with_deals": int(np.unique(deals.account).size),
             "accounts_with_wins": int(account_revenue.size),
@@ -1148,10 +1182,11 @@ def _truth(
         "targets": {
             "metric": "revenue",
             "periods": "quarters 2023Q1-2026Q1; 2026Q1 is the quarter after the snapshot",
-            "rule": "rep value = company revenue per ramped, tier-weighted rep in the same quarter last year x 1.12 "
-            "(2023: that quarter's own, +-5 %), x tier factor, share of quarter employed and ramp; team rows "
-            "(rep_id empty) are the exact sum of their reps' rows",
-            "tier_factor": {t: float(f) for t, f in zip(TIERS, _TIER_TARGET_FACTOR)},
+            "rule": "rep value = expected won revenue closing in the quarter per ramped, tier-weighted rep x growth "
+            "room U(1.00, 1.12) x tier factor x share of quarter employed x ramp, +-3 % noise, rounded to 1,000 "
+            "(2023-Q1 planned like 2023-Q2; 2026-Q1 = 2025-Q1 x 1.12); team rows (rep_id empty) are the exact sum "
+            "of their reps' rows; attainment in 2023-Q1 is low because the pipeline starts empty",
+            "tier_factor": {t: float(f) for t, f in zip(TIERS, _TIER_TARGET_FACTOR, strict=True)},
         },
         "costs": {
             "categories": ["crm_tools", "events", "marketing", "sales_commission", "sales_salary"],
@@ -1265,4 +1300,4 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
         if pa.types.is_floating(field.type):
             table = table.set_column(i, field.name, _two_decimals(table.column(i).to_numpy()))
     # Unquoted output fails loudly if a value ever holds a comma, quote or newline.
-    pa_csv.write_csv(table, path, pa_csv.WriteOptions(quoting_style="none"))
+    pa_csv.write_csv(table, path, pa_csv.WriteOptions(quoting_style="none", quoting_header="none"))

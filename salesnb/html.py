@@ -83,6 +83,7 @@ def notebook_to_html(nb: nbformat.NotebookNode, *, title: str, lang: Language) -
         exclude_input_prompt=True,
         exclude_output_prompt=True,
         embed_images=True,
+        language_code=lang,
     )
     visible_text = "".join(
         "".join(o.get("data", {}).get("text/html", "")) + "".join(o.get("text", ""))
@@ -95,7 +96,6 @@ def notebook_to_html(nb: nbformat.NotebookNode, *, title: str, lang: Language) -
         "snb_toc": toc_items(nb),
         "snb_toc_title": t("toc.title", lang),
         "snb_font_face": font_face_for(visible_text + title + t("toc.title", lang)),
-        "language_code": "zh-CN" if lang == "zh" else "en",
     }
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     return body

@@ -154,32 +154,49 @@ _VALUE_LABELS = {
 def format_table(
     frame: pd.DataFrame, lang: Language, *, percent: tuple[str, ...] = (), translate: bool = True
 ) -> str:
-    """HTML for a frame: headers from the label table (``col.<name>``), coded values in words,
-    thousands separators."""
-    shown = frame.copy()
-    for column in shown.columns:
-        values = shown[column]
+    """HTML for a frame: headers from the label table, coded values in words, numbers right-aligned
+    with thousands separators."""
+    columns, numeric = [], []
+    for column in frame.columns:
+        values = frame[column]
+        is_number = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
         if translate and column in _VALUE_LABELS:
-            shown[column] = values.map(lambda v, f=_VALUE_LABELS[column]: "–" if pd.isna(v) else f(v, lang))
+            shown = values.map(lambda v, f=_VALUE_LABELS[column]: "–" if pd.isna(v) else f(v, lang))
         elif column in percent:
-            shown[column] = values.map(lambda v: fmt_pct(v, lang))
+            shown = values.map(lambda v: fmt_pct(v, lang))
         elif pd.api.types.is_integer_dtype(values):
-            shown[column] = values.map(lambda v: fmt_int(v, lang) if pd.notna(v) else "–")
-        elif pd.api.types.is_float_dtype(values):
-            shown[column] = values.map(lambda v: f"{v:,.2f}".rstrip("0").rstrip(".") if pd.notna(v) else "–")
+            shown = values.map(lambda v: fmt_int(v, lang) if pd.notna(v) else "–")
+        elif is_number:
+            shown = values.map(lambda v: f"{v:,.2f}".rstrip("0").rstrip(".") if pd.notna(v) else "–")
         elif pd.api.types.is_datetime64_any_dtype(values):
-            shown[column] = values.dt.strftime("%Y-%m-%d").fillna("–")
+            shown = values.dt.strftime("%Y-%m-%d").fillna("–")
         else:
-            shown[column] = values.astype("string").fillna("–")
-    shown.columns = [_column_label(c, lang) for c in shown.columns]
-    return shown.to_html(index=False, classes="snb-table", border=0, escape=True)
+            shown = values.astype("string").fillna("–")
+        columns.append(shown.tolist())
+        numeric.append(is_number and not (translate and column in _VALUE_LABELS))
+    head = "".join(
+        f'<th class="{"num" if num else "txt"}">{html.escape(_column_label(str(c), lang))}</th>'
+        for c, num in zip(frame.columns, numeric, strict=True)
+    )
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f'<td class="{"num" if num else "txt"}">{html.escape(str(cell))}</td>'
+            for cell, num in zip(row, numeric, strict=True)
+        )
+        + "</tr>"
+        for row in zip(*columns, strict=True)
+    )
+    return f'<div class="snb-scroll"><table class="snb-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
 def _column_label(column: str, lang: Language) -> str:
-    try:
-        return t(f"col.{column}", lang)
-    except KeyError:
-        return column
+    for key in (f"col.{column}", f"column.{column}"):
+        try:
+            return t(key, lang)
+        except KeyError:
+            continue
+    return column
 
 
 def open_report(name: str, params_path: str | Path, snapshot_dir: str | Path | None = None) -> Report:

@@ -14,6 +14,7 @@ import os
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -37,9 +38,16 @@ CELL_TIMEOUT_S = 1800
 
 
 class IpcKernelManager(AsyncKernelManager):
-    """A kernel manager talking to its kernel over Unix sockets instead of TCP ports."""
+    """A kernel manager talking to its kernel over Unix sockets instead of TCP ports.
+
+    Each manager gets its own socket path prefix: jupyter_client's default ("kernel-ipc"
+    in the working folder) would be shared by kernels started from the same folder.
+    """
 
     transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+    def _ip_default(self) -> str:
+        return os.path.join(tempfile.gettempdir(), f"salesnb-{os.getpid()}-{uuid.uuid4().hex[:12]}-ipc")
 
 
 @dataclass(frozen=True)
@@ -109,6 +117,7 @@ def run(
     only: list[str] | None = None,
     jobs: int = 1,
     output_root: Path | None = None,
+    notebooks_dir: Path | None = None,
     progress: Callable[[str], None] = print,
 ) -> RunResult:
     """Validate, execute and render the reports of one params file."""
@@ -125,7 +134,10 @@ def run(
     output_dir = (output_root or OUTPUTS_DIR) / params.client / params.period.label
     snapshot = save_snapshot(frames, load_report, output_dir / SNAPSHOT_DIR)
     ensure_kernel()
-    tasks = [(name, REPORTS[name], str(params.source_path), str(snapshot), str(output_dir)) for name in reports]
+    notebooks = str(notebooks_dir or NOTEBOOKS_DIR)
+    tasks = [
+        (name, REPORTS[name], str(params.source_path), str(snapshot), str(output_dir), notebooks) for name in reports
+    ]
     results: list[NotebookResult] = []
     if jobs <= 1 or len(tasks) == 1:
         for i, task in enumerate(tasks, 1):
@@ -153,7 +165,9 @@ def _announce(result: NotebookResult, progress: Callable[[str], None]) -> Notebo
     return result
 
 
-def run_notebook(report: str, stem: str, params_path: str, snapshot: str, output_dir: str) -> NotebookResult:
+def run_notebook(
+    report: str, stem: str, params_path: str, snapshot: str, output_dir: str, notebooks_dir: str = str(NOTEBOOKS_DIR)
+) -> NotebookResult:
     """Execute one notebook with papermill and render it; never raises for a notebook error."""
     import nbformat
     import papermill as pm
@@ -170,7 +184,7 @@ def run_notebook(report: str, stem: str, params_path: str, snapshot: str, output
     params = load_params(params_path)
     try:
         pm.execute_notebook(
-            str(NOTEBOOKS_DIR / f"{stem}.ipynb"),
+            str(Path(notebooks_dir) / f"{stem}.ipynb"),
             str(executed),
             parameters={"params_path": params_path, "snapshot_dir": snapshot},
             kernel_name=KERNEL_NAME,
@@ -180,7 +194,8 @@ def run_notebook(report: str, stem: str, params_path: str, snapshot: str, output
             execution_timeout=CELL_TIMEOUT_S,
         )
     except pm.PapermillExecutionError as exc:
-        error = f"cell {exc.exec_count}: {exc.ename}: {exc.evalue.strip()}"
+        first_line = (exc.source or "").strip().splitlines()[0][:70] if (exc.source or "").strip() else ""
+        error = f"cell {exc.exec_count} ({first_line}): {exc.ename}: {exc.evalue.strip()}"
         _write_status(out, stem, ok=False, error=error)
         return NotebookResult(report, stem, False, time.perf_counter() - started, None, executed, error)
     except Exception as exc:  # kernel died, timeout, unreadable notebook: report it the same way

@@ -154,12 +154,14 @@ def _read_source(params: Params, name: str, source: TableSource, database) -> tu
                 f"data.tables.{name} names table '{source.table}' but data.source is 'files'; "
                 "set data.source to a DuckDB file or an Ibis URL, or give 'file'."
             )
-        if source.table not in database.list_tables():
+        try:
+            table = database.table(source.table)
+        except Exception:  # each backend has its own not-found error
             raise DataError(
                 f"{params.data.source}: has no table '{source.table}' (for {name}); "
-                f"its tables are: {', '.join(database.list_tables())}."
-            )
-        frame = database.table(source.table).to_pandas()
+                f"its tables are: {', '.join(_table_names(database)) or 'none found'}."
+            ) from None
+        frame = table.to_pandas()
         if frame.empty:
             raise DataError(f"{params.data.source}: table '{source.table}' has no rows.")
         frame.insert(0, ROW, range(1, len(frame) + 1))
@@ -172,6 +174,18 @@ def _read_source(params: Params, name: str, source: TableSource, database) -> tu
         raise DataError(f"{params.base_dir / source.file}: file for the {name} table not found.")
     raw = read_table_file(path, encoding=source.encoding, delimiter=source.delimiter, sheet=source.sheet)
     return raw.frame, (raw.info,), str(path)
+
+
+def _table_names(database: ibis.BaseBackend) -> list[str]:
+    # ibis 12's DuckDB list_tables() calls a method DuckDB 2.0 removed; ask the catalog directly then.
+    try:
+        return sorted(database.list_tables())
+    except Exception:
+        try:
+            rows = database.raw_sql("select table_name from information_schema.tables").fetchall()
+        except Exception:
+            return []
+        return sorted(r[0] for r in rows)
 
 
 def _connect_source(params: Params) -> ibis.BaseBackend:
