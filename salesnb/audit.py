@@ -228,9 +228,7 @@ def _findings(audit: DataAudit, lang: Language) -> list[str]:
     idle = reps_without_deals(audit)
     if idle:
         listed = int(audit.reps["in_reps_table"].sum())
-        out.append(
-            t("find.reps_without_deals", lang, count=len(idle), listed=listed, names=t("and", lang).join(idle))
-        )
+        out.append(t("find.reps_without_deals", lang, count=len(idle), listed=listed, names=t("and", lang).join(idle)))
     if audit.moves is not None:
         deals_by_move = audit.moves.set_index("move")["deals"]
         out.append(

@@ -196,7 +196,10 @@ LABELS: dict[str, dict[str, str]] = {
     "reason.open_without_created_at": {"en": "open deal without created date", "zh": "进行中商机无创建日期"},
     "reason.open_without_amount": {"en": "open deal without amount", "zh": "进行中商机无金额"},
     "reason.won_with_zero_amount": {"en": "won deal with amount 0", "zh": "赢单金额为 0"},
-    "reason.open_with_closed_at": {"en": "open deal with a close date (ignored)", "zh": "进行中商机带关闭日期（已忽略）"},
+    "reason.open_with_closed_at": {
+        "en": "open deal with a close date (ignored)",
+        "zh": "进行中商机带关闭日期（已忽略）",
+    },
     # Canonical column names in words
     "column.deal_id": {"en": "deal id", "zh": "商机编号"},
     "column.rep_id": {"en": "rep", "zh": "销售"},

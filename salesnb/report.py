@@ -93,9 +93,7 @@ class Report:
         why = self.t(key, **fields)
         display(HTML(f'<p class="snb-skipped">{html.escape(self.t("section_skipped", why=why))}</p>'))
 
-    def table(
-        self, frame: pd.DataFrame | None, *, percent: tuple[str, ...] = (), empty: str | None = None
-    ) -> None:
+    def table(self, frame: pd.DataFrame | None, *, percent: tuple[str, ...] = (), empty: str | None = None) -> None:
         """Show a frame with translated headers and values and readable numbers.
 
         ``empty`` names the label shown instead when the frame has no rows.
@@ -111,7 +109,9 @@ class Report:
         for (table, reason), frame in examples.items():
             if frame.empty:
                 continue
-            self.heading("audit.examples", level=3, table=t(f"table.{table}", self.lang), reason=reason_label(reason, self.lang))
+            self.heading(
+                "audit.examples", level=3, table=t(f"table.{table}", self.lang), reason=reason_label(reason, self.lang)
+            )
             display(HTML(format_table(frame, self.lang, translate=False)))
 
     def export(self, frame: pd.DataFrame, stem: str) -> list[Path]:
@@ -151,9 +151,7 @@ _VALUE_LABELS = {
 }
 
 
-def format_table(
-    frame: pd.DataFrame, lang: Language, *, percent: tuple[str, ...] = (), translate: bool = True
-) -> str:
+def format_table(frame: pd.DataFrame, lang: Language, *, percent: tuple[str, ...] = (), translate: bool = True) -> str:
     """HTML for a frame: headers from the label table, coded values in words, numbers right-aligned
     with thousands separators."""
     columns, numeric = [], []
@@ -211,4 +209,3 @@ def open_report(name: str, params_path: str | Path, snapshot_dir: str | Path | N
     output = os.environ.get(OUTPUT_ENV)
     use_house_style()
     return Report(name=name, params=params, data=data, output_dir=Path(output) if output else None)
-

@@ -86,7 +86,10 @@ def ensure_kernel() -> str:
         "language": "python",
         "metadata": {"debugger": False},
     }
-    for root in (Path(sys.prefix) / "share" / "jupyter", Path(tempfile.gettempdir()) / f"salesnb-jupyter-{os.getuid()}"):
+    for root in (
+        Path(sys.prefix) / "share" / "jupyter",
+        Path(tempfile.gettempdir()) / f"salesnb-jupyter-{os.getuid()}",
+    ):
         kernel_dir = root / "kernels" / KERNEL_NAME
         try:
             kernel_dir.mkdir(parents=True, exist_ok=True)
@@ -203,7 +206,11 @@ def run_notebook(
         _write_status(out, stem, ok=False, error=error)
         return NotebookResult(report, stem, False, time.perf_counter() - started, None, executed, error)
     nb = nbformat.read(executed, as_version=4)
-    page = notebook_to_html(nb, title=f"{t(f'{report}.title', params.language)} · {params.client} · {params.period.label}", lang=params.language)
+    page = notebook_to_html(
+        nb,
+        title=f"{t(f'{report}.title', params.language)} · {params.client} · {params.period.label}",
+        lang=params.language,
+    )
     temporary = target.with_suffix(".html.tmp")
     temporary.write_text(page, encoding="utf-8")
     temporary.replace(target)  # atomic: a reader never sees half a report
@@ -239,8 +246,8 @@ def write_index(params: Params, output_dir: Path) -> Path:
     period = params.period
     header = (
         f'<table class="snb-meta"><tr><th>{t("header.client", lang)}</th><td>{html.escape(params.client)}</td></tr>'
-        f'<tr><th>{t("header.period", lang)}</th><td>{period.label} ({period.start} – {period.end})</td></tr>'
-        f'<tr><th>{t("header.generated", lang)}</th><td>{datetime.now():%Y-%m-%d %H:%M}</td></tr></table>'
+        f"<tr><th>{t('header.period', lang)}</th><td>{period.label} ({period.start} – {period.end})</td></tr>"
+        f"<tr><th>{t('header.generated', lang)}</th><td>{datetime.now():%Y-%m-%d %H:%M}</td></tr></table>"
     )
     title = t("index.title", lang, client=params.client, period=period.label)
     index = output_dir / "index.html"

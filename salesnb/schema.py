@@ -94,6 +94,4 @@ COSTS = TableSpec(
     optional={"category": TEXT},
 )
 
-TABLES: dict[str, TableSpec] = {
-    t.name: t for t in (DEALS, STAGE_HISTORY, REPS, ACTIVITIES, TARGETS, SURVEYS, COSTS)
-}
+TABLES: dict[str, TableSpec] = {t.name: t for t in (DEALS, STAGE_HISTORY, REPS, ACTIVITIES, TARGETS, SURVEYS, COSTS)}

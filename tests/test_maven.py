@@ -46,7 +46,11 @@ def test_reps_30_with_deals_35_listed(maven):
     assert int((audit.reps["deals"] > 0).sum()) == 30
     assert int(audit.reps["in_reps_table"].sum()) == 35
     assert reps_without_deals(audit) == [
-        "Carl Lin", "Carol Thompson", "Elizabeth Anderson", "Mei-Mei Johns", "Natalya Ivanova"
+        "Carl Lin",
+        "Carol Thompson",
+        "Elizabeth Anderson",
+        "Mei-Mei Johns",
+        "Natalya Ivanova",
     ]
 
 

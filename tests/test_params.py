@@ -2,9 +2,9 @@ from datetime import date
 
 import pytest
 
+from salesnb.config import REPO_ROOT
 from salesnb.errors import ParamsError
 from salesnb.params import load_params, parse_period
-from salesnb.config import REPO_ROOT
 
 
 def test_shipped_params_files_validate():

@@ -9,7 +9,7 @@ from openpyxl import Workbook
 from salesnb.data.readers import ROW, detect_delimiter, detect_encoding, read_table_file
 from salesnb.errors import DataError
 
-CHINESE = "商机编号,负责人,创建日期,金额,状态\nD1,张伟,2025/01/05,\"￥1,234.50\",赢单\nD2,李娜,2025/02/10,800,输单\n"
+CHINESE = '商机编号,负责人,创建日期,金额,状态\nD1,张伟,2025/01/05,"￥1,234.50",赢单\nD2,李娜,2025/02/10,800,输单\n'
 WESTERN = "Nom;Société;Montant\nRené;Crédit Agricole;1 200,5\nZoë;Société Générale;300\n"
 
 

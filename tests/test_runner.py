@@ -19,7 +19,13 @@ from salesnb.config import NOTEBOOKS_DIR, REPO_ROOT
 from salesnb.errors import DataError, ParamsError
 from salesnb.runner import ensure_kernel, run, run_notebook
 
-CODE_MARKERS = ("open_report(", "data_audit(", "class=\"jp-InputArea", "class=\"jp-InputPrompt", "class=\"jp-CodeMirrorEditor")
+CODE_MARKERS = (
+    "open_report(",
+    "data_audit(",
+    'class="jp-InputArea',
+    'class="jp-InputPrompt',
+    'class="jp-CodeMirrorEditor',
+)
 
 
 def demo_params(tmp_path: Path, demo_dir: Path, *, language: str = "en", client: str = "demo") -> Path:
@@ -37,7 +43,7 @@ def assert_clean_report(html_path: Path, executed: Path) -> str:
         assert marker not in page, f"code leaked into the report: {marker}"
     assert not re.search(r'(src|href)="https?://', page), "the report loads something from the network"
     assert "<script src=" not in page
-    assert 'data:image/png;base64,' in page, "charts must be embedded"
+    assert "data:image/png;base64," in page, "charts must be embedded"
     nb = nbformat.read(executed, as_version=4)
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     streams = [o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr"]
@@ -68,12 +74,19 @@ def test_demo_audit_counts_planted_quirks(demo_run, demo_dir):
     truth = json.loads((demo_dir / "ground_truth.json").read_text(encoding="utf-8"))
     page = (demo_run.output_dir / "00_data_audit.html").read_text(encoding="utf-8")
     quirks = truth["quirks"]
-    excluded = sum(quirks[k] for k in ("duplicate_id", "negative_amount", "closed_before_created", "unknown_rep", "unparseable_created_at"))
+    excluded = sum(
+        quirks[k]
+        for k in ("duplicate_id", "negative_amount", "closed_before_created", "unknown_rep", "unparseable_created_at")
+    )
     assert f"{excluded} excluded" in page
 
 
 def test_demo_report_in_chinese(tmp_path, demo_dir):
-    result = run(demo_params(tmp_path, demo_dir, language="zh", client="demo_zh"), output_root=tmp_path / "o", progress=lambda _: None)
+    result = run(
+        demo_params(tmp_path, demo_dir, language="zh", client="demo_zh"),
+        output_root=tmp_path / "o",
+        progress=lambda _: None,
+    )
     assert result.ok
     page = assert_clean_report(result.output_dir / "00_data_audit.html", result.output_dir / "00_data_audit.ipynb")
     for heading in ("数据审计", "主要发现", "行数核对", "被排除的行及原因", "阶段历史覆盖"):
@@ -104,8 +117,20 @@ def test_failing_notebook_keeps_last_good_html(tmp_path, demo_dir):
     nb.cells[2].source = "raise RuntimeError('planted failure')"
     nbformat.write(nb, notebooks / "00_data_audit.ipynb")
     bad = subprocess.run(
-        [sys.executable, "-m", "salesnb.cli", "run", str(params), "--out", str(tmp_path / "o"), "--notebooks", str(notebooks)],
-        capture_output=True, text=True, cwd=REPO_ROOT,
+        [
+            sys.executable,
+            "-m",
+            "salesnb.cli",
+            "run",
+            str(params),
+            "--out",
+            str(tmp_path / "o"),
+            "--notebooks",
+            str(notebooks),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
     )
     assert bad.returncode == 1
     assert "00_data_audit FAILED" in bad.stdout
@@ -118,7 +143,9 @@ def test_failing_notebook_keeps_last_good_html(tmp_path, demo_dir):
 
 def test_bad_params_fail_before_any_kernel(tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("client: x\nperiod: 2025-Q4\nstages: {order: [A, Won], won: Won, lost: Lost}\ndata: {base_dir: ., tabels: {}}\n")
+    bad.write_text(
+        "client: x\nperiod: 2025-Q4\nstages: {order: [A, Won], won: Won, lost: Lost}\ndata: {base_dir: ., tabels: {}}\n"
+    )
     with pytest.raises(ParamsError):
         run(bad, output_root=tmp_path, progress=lambda _: None)
     assert not (tmp_path / "x").exists()
@@ -130,7 +157,9 @@ def test_bad_params_fail_before_any_kernel(tmp_path):
 
 def test_missing_column_fails_fast_in_cli(tmp_path, write_params):
     (tmp_path / "deals.csv").write_text("deal_id,rep_id,amount,status\nD1,R1,5,won\n", encoding="utf-8")
-    cli = subprocess.run([sys.executable, "-m", "salesnb.cli", "run", str(write_params())], capture_output=True, text=True)
+    cli = subprocess.run(
+        [sys.executable, "-m", "salesnb.cli", "run", str(write_params())], capture_output=True, text=True
+    )
     assert cli.returncode == 2 and "required column 'created_at'" in cli.stderr and "Traceback" not in cli.stderr
 
 
@@ -152,8 +181,17 @@ def test_plain_papermill_works(tmp_path, demo_dir):
     out = tmp_path / "out.ipynb"
     papermill = Path(sys.executable).parent / "papermill"
     done = subprocess.run(
-        [str(papermill), "notebooks/00_data_audit.ipynb", str(out), "-p", "params_path", str(demo_params(tmp_path, demo_dir))],
-        capture_output=True, text=True, cwd=REPO_ROOT,
+        [
+            str(papermill),
+            "notebooks/00_data_audit.ipynb",
+            str(out),
+            "-p",
+            "params_path",
+            str(demo_params(tmp_path, demo_dir)),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     nb = nbformat.read(out, as_version=4)

@@ -26,8 +26,14 @@ def warehouse(tmp_path):
 TABLES = {
     "deals": {
         "table": "opps",
-        "columns": {"id": "deal_id", "owner": "rep_id", "created": "created_at", "value": "amount",
-                    "state": "status", "closed": "closed_at"},
+        "columns": {
+            "id": "deal_id",
+            "owner": "rep_id",
+            "created": "created_at",
+            "value": "amount",
+            "state": "status",
+            "closed": "closed_at",
+        },
     }
 }
 

@@ -154,14 +154,16 @@ def test_no_usable_deals_is_fatal_with_examples(tmp_path, write_params):
     (tmp_path / "deals.csv").write_text(
         "deal_id,rep_id,created_at,amount,status\nD1,R1,bad,5,won\nD2,R1,worse,5,won\n", encoding="utf-8"
     )
-    with pytest.raises(DataError, match=r"none of the 2 deal rows is usable: unparseable created date \(2 rows, e\.g\. rows 2, 3\)"):
+    with pytest.raises(
+        DataError, match=r"none of the 2 deal rows is usable: unparseable created date \(2 rows, e\.g\. rows 2, 3\)"
+    ):
         read_canonical(load_params(write_params(data={"base_dir": str(tmp_path)})))
 
 
 def test_chinese_export_with_column_and_value_mapping(tmp_path, write_params):
     text = (
         "商机编号,负责人,创建日期,成交金额,状态,关闭日期\n"
-        "S-1,王芳,2025年1月3日,\"￥12,000.00\",赢单,2025年2月1日\n"
+        'S-1,王芳,2025年1月3日,"￥12,000.00",赢单,2025年2月1日\n'
         "S-2,王芳,2025年1月4日,8000,输单,2025年2月3日\n"
         "S-3,刘洋,2025年1月5日,1.2万,跟进,\n"
     )
@@ -169,8 +171,14 @@ def test_chinese_export_with_column_and_value_mapping(tmp_path, write_params):
     tables = {
         "deals": {
             "file": "export.csv",
-            "columns": {"商机编号": "deal_id", "负责人": "rep_id", "创建日期": "created_at", "成交金额": "amount",
-                        "状态": "status", "关闭日期": "closed_at"},
+            "columns": {
+                "商机编号": "deal_id",
+                "负责人": "rep_id",
+                "创建日期": "created_at",
+                "成交金额": "amount",
+                "状态": "status",
+                "关闭日期": "closed_at",
+            },
             "values": {"status": {"跟进": "open"}},
         }
     }
@@ -197,7 +205,13 @@ def test_status_derived_from_stage_and_unknown_stage_excluded(tmp_path, write_pa
 def test_lookup_with_repeated_keys_would_fan_out(tmp_path, write_params):
     (tmp_path / "deals.csv").write_text(DEALS, encoding="utf-8")
     (tmp_path / "accounts.csv").write_text("account,sector\nA1,retail\nA1,tech\n", encoding="utf-8")
-    tables = {"deals": {"file": "deals.csv", "lookups": [
-        {"file": "accounts.csv", "key": "account", "on": "account_id", "columns": {"sector": "segment"}}]}}
+    tables = {
+        "deals": {
+            "file": "deals.csv",
+            "lookups": [
+                {"file": "accounts.csv", "key": "account", "on": "account_id", "columns": {"sector": "segment"}}
+            ],
+        }
+    }
     with pytest.raises(DataError, match=r"accounts\.csv: column 'account' repeats keys \('A1'\)"):
         read_canonical(load_params(write_params(data={"base_dir": str(tmp_path), "tables": tables})))

@@ -1,5 +1,13 @@
 """Loading client data onto the canonical schema (DESIGN.md §3)."""
 
-from salesnb.data.dataset import CrmData, LoadReport, TableAccount, load_data, load_snapshot, read_canonical, save_snapshot
+from salesnb.data.dataset import (
+    CrmData,
+    LoadReport,
+    TableAccount,
+    load_data,
+    load_snapshot,
+    read_canonical,
+    save_snapshot,
+)
 
 __all__ = ["CrmData", "LoadReport", "TableAccount", "load_data", "load_snapshot", "read_canonical", "save_snapshot"]

@@ -50,9 +50,7 @@ class Mapped:
     lookup_sources: list[SourceInfo] = field(default_factory=list)
 
 
-def map_table(
-    frame: pd.DataFrame, *, spec: TableSpec, source: TableSource, origin: str, base_dir: Path
-) -> Mapped:
+def map_table(frame: pd.DataFrame, *, spec: TableSpec, source: TableSource, origin: str, base_dir: Path) -> Mapped:
     """Rename, fill constants, map values and join lookups; never touches ``frame``."""
     headers = [c for c in frame.columns if c != ROW]
     out = pd.DataFrame({ROW: frame[ROW]}) if ROW in frame else pd.DataFrame(index=frame.index)

@@ -175,7 +175,11 @@ def _deal_rules(parsed: pd.DataFrame, bad: dict, ctx: Context):
         ("open_without_created_at", lambda f: f["created_at"].isna() & is_open, None),
         ("open_without_amount", lambda f: f["amount"].isna() & is_open, None),
         ("won_with_zero_amount", lambda f: f["amount"].eq(0) & parsed["status"].eq(schema.WON), None),
-        ("open_with_closed_at", lambda f: f["closed_at"].notna() & is_open if "closed_at" in f else ~is_open & is_open, "closed_at"),
+        (
+            "open_with_closed_at",
+            lambda f: f["closed_at"].notna() & is_open if "closed_at" in f else ~is_open & is_open,
+            "closed_at",
+        ),
         ("blank:account_id", _missing("account_id"), None),
         ("bad:expected_close_at", _bad(bad, "expected_close_at"), "expected_close_at"),
     ]
