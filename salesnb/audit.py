@@ -29,6 +29,7 @@ class DataAudit:
     accounting: pd.DataFrame  # table, source, rows_read, rows_used, rows_excluded
     exclusions: pd.DataFrame  # table, reason, rows
     flags: pd.DataFrame  # table, reason, rows, share
+    excluded_rows: pd.DataFrame  # table, reason, _row, then the row's values as read
     exclusion_examples: dict[tuple[str, str], pd.DataFrame]
     flag_examples: dict[tuple[str, str], pd.DataFrame]
     mapping: pd.DataFrame  # table, column, client_column
@@ -61,13 +62,15 @@ def data_audit(data: CrmData) -> DataAudit:
     """Profile the loaded data and gather its row accounting."""
     report = data.report
     accounting, exclusions, flags, mapping, remaps, lookups = [], [], [], [], [], []
-    exclusion_examples, flag_examples = {}, {}
+    exclusion_examples, flag_examples, excluded_rows = {}, {}, []
     for name, account in report.accounts.items():
         origin = ", ".join(_short(s.path) for s in account.sources[:1])
         accounting.append((name, origin, account.rows_read, account.rows_used, account.rows_excluded))
         for issue in account.excluded:
             exclusions.append((name, issue.reason, issue.count))
             exclusion_examples[(name, issue.reason)] = _row_first(issue.examples)
+            if issue.rows is not None:
+                excluded_rows.append(issue.rows.assign(table=name, reason=issue.reason))
         for issue in account.flagged:
             flags.append((name, issue.reason, issue.count, issue.count / max(account.rows_used, 1)))
             flag_examples[(name, issue.reason)] = _row_first(issue.examples)
@@ -82,6 +85,7 @@ def data_audit(data: CrmData) -> DataAudit:
         accounting=pd.DataFrame(accounting, columns=["table", "source", "rows_read", "rows_used", "rows_excluded"]),
         exclusions=pd.DataFrame(exclusions, columns=["table", "reason", "rows"]),
         flags=pd.DataFrame(flags, columns=["table", "reason", "rows", "share"]),
+        excluded_rows=_excluded_frame(excluded_rows),
         exclusion_examples=exclusion_examples,
         flag_examples=flag_examples,
         mapping=pd.DataFrame(mapping, columns=["table", "column", "client_column"]),
@@ -172,7 +176,7 @@ def reps_without_deals(audit: DataAudit) -> list[str]:
     return sorted(audit.reps.loc[audit.reps["in_reps_table"] & audit.reps["deals"].eq(0), "rep_id"])
 
 
-def _reason_list(frame: pd.DataFrame, lang: Language, limit: int = 4) -> str:
+def _reason_list(frame: pd.DataFrame, lang: Language, limit: int = 6) -> str:
     top = frame.sort_values("rows", ascending=False).head(limit)
     return t("and", lang).join(f"{reason_label(r.reason, lang)} {fmt_int(r.rows)}" for r in top.itertuples())
 
@@ -219,12 +223,20 @@ def _findings(audit: DataAudit, lang: Language) -> list[str]:
             )
         )
     deal_flags = audit.flags[audit.flags["table"].eq("deals") & audit.flags["reason"].isin(FINDING_FLAGS)]
-    for flag in deal_flags[deal_flags["share"] >= FLAG_FINDING_SHARE].itertuples():
-        what = t(f"find.flag.{flag.reason}", lang)
-        out.append(t("find.flag", lang, count=fmt_int(flag.rows), share=fmt_pct(flag.share), what=what))
-    for remap in audit.remaps.sort_values("rows", ascending=False).head(2).itertuples():
-        column = t(f"column.{remap.column}", lang)
-        out.append(t("find.remap", lang, column=column, old=remap.old, new=remap.new, rows=fmt_int(remap.rows)))
+    items = [
+        t(f"find.flag.{flag.reason}", lang, count=fmt_int(flag.rows), share=fmt_pct(flag.share))
+        for flag in deal_flags[deal_flags["share"] >= FLAG_FINDING_SHARE]
+        .sort_values("rows", ascending=False)
+        .itertuples()
+    ]
+    if items:
+        out.append(t("find.flags", lang, items=t("semicolon", lang).join(items)))
+    remaps = [
+        t("find.remap", lang, column=t(f"column.{r.column}", lang), old=r.old, new=r.new, rows=fmt_int(r.rows))
+        for r in audit.remaps.sort_values("rows", ascending=False).head(3).itertuples()
+    ]
+    if remaps:
+        out.append(t("find.remaps", lang, items=t("semicolon", lang).join(remaps)))
     idle = reps_without_deals(audit)
     if idle:
         listed = int(audit.reps["in_reps_table"].sum())
@@ -248,6 +260,23 @@ def _findings(audit: DataAudit, lang: Language) -> list[str]:
     if absent:
         out.append(t("find.absent", lang, tables=t("and", lang).join(t(f"table.{n}", lang) for n in absent)))
     return out
+
+
+def _excluded_frame(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    if not parts:
+        return pd.DataFrame(columns=["table", "reason", ROW])
+    frame = pd.concat(parts, ignore_index=True)
+    return frame[["table", "reason", ROW] + [c for c in frame.columns if c not in ("table", "reason", ROW)]]
+
+
+def excluded_rows_for_export(audit: DataAudit, lang: Language) -> pd.DataFrame:
+    """Every excluded row with its table and reason in words, for the client to correct."""
+    frame = audit.excluded_rows.copy()
+    frame["table"] = frame["table"].map(lambda v: t(f"table.{v}", lang))
+    frame["reason"] = frame["reason"].map(lambda v: reason_label(v, lang))
+    return frame.rename(
+        columns={"table": t("col.table", lang), "reason": t("col.reason", lang), ROW: t("col._row", lang)}
+    )
 
 
 def _row_first(frame: pd.DataFrame) -> pd.DataFrame:

@@ -28,6 +28,7 @@ LABELS: dict[str, dict[str, str]] = {
     "index.failed": {"en": "failed; see the executed notebook", "zh": "失败，请查看执行后的笔记本"},
     "index.stale": {"en": "failed this run; showing the last good version", "zh": "本次失败，显示上一次成功的版本"},
     "findings": {"en": "Findings", "zh": "主要发现"},
+    "export.files": {"en": "Full table ({rows} rows):", "zh": "完整表格（{rows} 行）："},
     "definitions": {"en": "Definitions", "zh": "口径说明"},
     "section_skipped": {"en": "Skipped: {why}", "zh": "已略过：{why}"},
     # Report titles
@@ -87,23 +88,24 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "{won} won, {lost} lost and {open} open deals; win rate on closed deals {win_rate}.",
         "zh": "赢单 {won}、输单 {lost}、进行中 {open}；已关闭商机的赢率为 {win_rate}。",
     },
-    "find.flag": {"en": "{count} deals ({share}) {what}.", "zh": "{count} 个商机（{share}）{what}。"},
+    "find.flags": {"en": "Kept with a warning: {items}.", "zh": "保留但有提示：{items}。"},
     "find.flag.blank:account_id": {
-        "en": "have no account: they count for rep and product figures, not for customer figures",
-        "zh": "没有客户：计入销售与产品指标，不计入客户指标",
+        "en": "{count} deals ({share}) have no account, so customer figures leave them out",
+        "zh": "{count} 个商机（{share}）没有客户，不计入客户指标",
     },
     "find.flag.open_without_amount": {
-        "en": "are open without an amount: pipeline value is understated",
-        "zh": "为进行中且无金额：管道金额被低估",
+        "en": "{count} open deals ({share}) have no amount, so pipeline value is understated",
+        "zh": "{count} 个进行中商机（{share}）没有金额，管道金额被低估",
     },
     "find.flag.open_without_created_at": {
-        "en": "are open without a created date: they cannot enter cohort or age figures",
-        "zh": "为进行中且无创建日期：无法进入队列与账龄分析",
+        "en": "{count} open deals ({share}) have no created date, so they cannot enter cohort or age figures",
+        "zh": "{count} 个进行中商机（{share}）没有创建日期，无法进入队列与账龄分析",
     },
-    "find.remap": {
-        "en": "{column} '{old}' was read as '{new}' on {rows} rows (mapping in the params file).",
-        "zh": "{column}“{old}”按参数文件映射为“{new}”，涉及 {rows} 行。",
+    "find.remaps": {
+        "en": "Values renamed by the params mapping: {items}.",
+        "zh": "按参数文件映射修改的取值：{items}。",
     },
+    "find.remap": {"en": "{column} '{old}' → '{new}' ({rows} rows)", "zh": "{column}“{old}”→“{new}”（{rows} 行）"},
     "find.reps_without_deals": {
         "en": "{count} of {listed} listed reps have no deals: {names}.",
         "zh": "名单中 {listed} 名销售有 {count} 名没有商机：{names}。",
@@ -177,6 +179,7 @@ LABELS: dict[str, dict[str, str]] = {
     "yes": {"en": "yes", "zh": "是"},
     "no": {"en": "no", "zh": "否"},
     "and": {"en": ", ", "zh": "、"},
+    "semicolon": {"en": "; ", "zh": "；"},
     # Exclusion and flag reasons
     "reason.missing": {"en": "missing {column}", "zh": "缺少{column}"},
     "reason.bad": {"en": "unparseable {column}", "zh": "{column}无法解析"},

@@ -25,6 +25,7 @@ from salesnb.plots import use_house_style
 # The runner sets these so a notebook finds its snapshot and export folder without extra parameters.
 SNAPSHOT_ENV = "SALESNB_SNAPSHOT"
 OUTPUT_ENV = "SALESNB_OUTPUT_DIR"
+EXCEL_MAX_ROWS = 1_048_575  # one sheet's limit, less the header
 
 
 @dataclass
@@ -115,14 +116,22 @@ class Report:
             display(HTML(format_table(frame, self.lang, translate=False)))
 
     def export(self, frame: pd.DataFrame, stem: str) -> list[Path]:
-        """Write a table as CSV (UTF-8 with BOM, so Excel opens Chinese text) and XLSX beside the HTML."""
+        """Write a table as CSV (UTF-8 with BOM, so Excel opens Chinese text) and XLSX beside the HTML,
+        and show links to both. Outside the runner (no output folder) nothing is written."""
         if self.output_dir is None:
             return []
         self.output_dir.mkdir(parents=True, exist_ok=True)
         csv_path = self.output_dir / f"{stem}.csv"
         xlsx_path = self.output_dir / f"{stem}.xlsx"
+        if frame.empty:  # nothing to hand over; drop files a previous run left
+            csv_path.unlink(missing_ok=True)
+            xlsx_path.unlink(missing_ok=True)
+            return []
         frame.to_csv(csv_path, index=False, encoding="utf-8-sig")
-        frame.to_excel(xlsx_path, index=False)
+        frame.head(EXCEL_MAX_ROWS).to_excel(xlsx_path, index=False)
+        links = " · ".join(f'<a href="{p.name}">{html.escape(p.name)}</a>' for p in (csv_path, xlsx_path))
+        text = html.escape(self.t("export.files", rows=fmt_int(len(frame))))
+        display(HTML(f'<p class="snb-export">{text} {links}</p>'))
         return [csv_path, xlsx_path]
 
     def _anchor(self, key: str) -> str:

@@ -12,6 +12,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 import yaml
 
@@ -79,6 +80,19 @@ def test_demo_audit_counts_planted_quirks(demo_run, demo_dir):
         for k in ("duplicate_id", "negative_amount", "closed_before_created", "unknown_rep", "unparseable_created_at")
     )
     assert f"{excluded} excluded" in page
+    exported = pd.read_csv(demo_run.output_dir / "00_excluded_rows.csv", dtype=str)
+    assert len(exported) == excluded == truth["deals"]["quirk_rows"]
+    assert exported["Reason"].value_counts().to_dict() == {
+        "duplicate id": quirks["duplicate_id"],
+        "negative amount": quirks["negative_amount"],
+        "closed before created": quirks["closed_before_created"],
+        "unknown rep": quirks["unknown_rep"],
+        "unparseable created date": quirks["unparseable_created_at"],
+    }
+    assert sorted(exported.loc[exported["Reason"] == "unknown rep", "deal_id"]) == sorted(
+        truth["quirk_rows"]["unknown_rep"]["deal_ids"]
+    )
+    assert pd.read_excel(demo_run.output_dir / "00_excluded_rows.xlsx").shape[0] == excluded
 
 
 def test_demo_report_in_chinese(tmp_path, demo_dir):

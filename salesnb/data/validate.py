@@ -37,6 +37,7 @@ class RowIssue:
     reason: str
     count: int
     examples: pd.DataFrame
+    rows: pd.DataFrame | None = None  # every excluded row as read (None for flags)
 
 
 @dataclass
@@ -73,7 +74,12 @@ def validate(table: str, raw: pd.DataFrame, ctx: Context) -> Validated:
         hit = test(parsed).fillna(False).astype(bool) & reason.isna()
         reason[hit] = code
     excluded = [
-        RowIssue(code, int(count), _examples(raw, reason.eq(code), ctx.example_rows))
+        RowIssue(
+            code,
+            int(count),
+            _examples(raw, reason.eq(code), ctx.example_rows),
+            raw.loc[reason.eq(code)].astype("string").reset_index(drop=True),
+        )
         for code, count in reason.value_counts(sort=False).items()
     ]
     order = [code for code, _ in rules]
