@@ -107,12 +107,13 @@ def index_page(*, title: str, lang: Language, rows: list[tuple[str, str, str]], 
         f'<tr><td><a href="{html.escape(href)}">{html.escape(name)}</a></td><td>{html.escape(status)}</td></tr>'
         for name, href, status in rows
     )
-    text = title + "".join(r[0] + r[2] for r in rows) + header_html
-    return (
-        f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
-        f'<meta name="viewport" content="width=device-width, initial-scale=1.0"><title>{html.escape(title)}</title>'
-        f"<style>{font_face_for(text)}\n{_css()}</style></head>"
+    body = (
         f'<body class="snb-report"><main><h1>{html.escape(title)}</h1>{header_html}'
         f'<table class="snb-table snb-index"><tr><th>{t("index.report", lang)}</th><th>{t("index.status", lang)}</th></tr>'
         f"{items}</table></main></body></html>"
+    )
+    return (
+        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1.0"><title>{html.escape(title)}</title>'
+        f"<style>{font_face_for(title + body)}\n{_css()}</style></head>{body}"
     )

@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 import ibis
+import numpy as np
 import pandas as pd
 
 from salesnb import schema
@@ -120,8 +121,8 @@ def read_canonical(params: Params) -> tuple[dict[str, pd.DataFrame], LoadReport]
         _require_columns(name, mapped.frame, origin, mapped.ignored)
         ctx = Context(
             stages=params.stages,
-            rep_ids=frozenset(frames["reps"]["rep_id"].dropna()) if "reps" in frames else None,
-            deal_ids=frozenset(frames["deals"]["deal_id"].dropna()) if "deals" in frames else None,
+            rep_ids=_ids(frames, "reps", "rep_id"),
+            deal_ids=_ids(frames, "deals", "deal_id"),
             example_rows=example_rows,
         )
         checked = validate(name, mapped.frame, ctx)
@@ -145,6 +146,12 @@ def read_canonical(params: Params) -> tuple[dict[str, pd.DataFrame], LoadReport]
         raise DataError(_no_deals_message(accounts["deals"]))
     report = LoadReport(accounts, absent, params.data.source, str(params.base_dir))
     return frames, report
+
+
+def _ids(frames: dict[str, pd.DataFrame], table: str, column: str) -> np.ndarray | None:
+    if table not in frames:
+        return None
+    return frames[table][column].dropna().to_numpy(dtype=object)
 
 
 def _read_source(params: Params, name: str, source: TableSource, database) -> tuple | None:

@@ -52,7 +52,10 @@ def parse_dates(values: pd.Series, *, date_format: str | None = None) -> tuple[p
         return parsed.astype("datetime64[us]"), pd.Series(False, index=values.index)
     blank = _blank(values)
     result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
-    is_datetime_object = values.map(lambda v: isinstance(v, (pd.Timestamp, np.datetime64)) or hasattr(v, "year"))
+    if values.dtype == object:  # XLSX cells may mix real dates and text
+        is_datetime_object = values.map(lambda v: isinstance(v, (pd.Timestamp, np.datetime64)) or hasattr(v, "year"))
+    else:
+        is_datetime_object = pd.Series(False, index=values.index)
     if is_datetime_object.any():
         result[is_datetime_object] = pd.to_datetime(values[is_datetime_object], errors="coerce")
     text = values[~blank & ~is_datetime_object].astype("string").str.strip()
@@ -90,6 +93,14 @@ def parse_amounts(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         return values.astype("float64"), pd.Series(False, index=values.index)
     blank = _blank(values)
+    numbers = pd.to_numeric(values.astype("string").str.strip(), errors="coerce").astype("float64")
+    todo = numbers.isna() & ~blank
+    if todo.any():  # only cells that are not plain numbers go through the slower cleaning
+        numbers[todo] = _clean_amounts(values[todo])
+    return numbers, ~blank & numbers.isna()
+
+
+def _clean_amounts(values: pd.Series) -> pd.Series:
     text = values.astype("string").str.strip()
     negative = text.str.startswith("(") & text.str.endswith(")")
     text = text.str.strip("()")
@@ -101,9 +112,7 @@ def parse_amounts(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     cleaned = text.str.replace(_CURRENCY, "", regex=True).str.replace(",", "", regex=False)
     cleaned = cleaned.str.replace("，", "", regex=False)
     numbers = pd.to_numeric(cleaned, errors="coerce").astype("float64") * scale
-    numbers = numbers.where(~negative.fillna(False), -numbers)
-    bad = ~blank & numbers.isna()
-    return numbers, bad
+    return numbers.where(~negative.fillna(False), -numbers)
 
 
 def clean_text(values: pd.Series) -> pd.Series:

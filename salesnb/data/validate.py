@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from salesnb import schema
@@ -52,8 +53,8 @@ class Context:
     """What validation of one table may look up in tables already loaded."""
 
     stages: StageConfig
-    rep_ids: frozenset[str] | None = None
-    deal_ids: frozenset[str] | None = None
+    rep_ids: np.ndarray | None = None  # object arrays: pandas' object isin hashes them fast
+    deal_ids: np.ndarray | None = None
     example_rows: int = 5
 
 
@@ -143,10 +144,17 @@ def _bad(bad: dict[str, pd.Series], column: str) -> Callable[[pd.DataFrame], pd.
     return lambda f: bad.get(column, pd.Series(False, index=f.index))
 
 
-def _not_in(column: str, known: frozenset[str] | None) -> Callable[[pd.DataFrame], pd.Series]:
+def _not_in(column: str, known: np.ndarray | None) -> Callable[[pd.DataFrame], pd.Series]:
     if known is None:
         return lambda f: pd.Series(False, index=f.index)
-    return lambda f: f[column].notna() & ~f[column].isin(known) if column in f else pd.Series(False, index=f.index)
+
+    def test(f: pd.DataFrame) -> pd.Series:
+        if column not in f:
+            return pd.Series(False, index=f.index)
+        # Arrow-backed string isin converts every known value to a scalar; object isin hashes.
+        return f[column].notna() & ~f[column].astype(object).isin(known)
+
+    return test
 
 
 def _before(later: str, earlier: str) -> Callable[[pd.DataFrame], pd.Series]:
