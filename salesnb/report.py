@@ -49,9 +49,12 @@ class Report:
     def title(self) -> None:
         """The report title and header: client, period, generated at, data snapshot, parameters."""
         p, report = self.params, self.data.report
-        files = []
+        files, seen = [], set()
         for account in report.accounts.values():
             for info in account.sources:
+                if info.path in seen:  # a file used as a table and as a lookup is listed once
+                    continue
+                seen.add(info.path)
                 name = Path(info.path).name if "#" not in info.path else info.path
                 files.append(self.t("header.file", name=name, rows=fmt_int(info.rows), sha=(info.sha256 or "–")[:12]))
         period = f"{p.period.label} ({p.period.start:%Y-%m-%d} – {p.period.end:%Y-%m-%d})"
@@ -200,7 +203,7 @@ def format_table(frame: pd.DataFrame, lang: Language, *, percent: tuple[str, ...
 def _column_label(column: str, lang: Language) -> str:
     for key in (f"col.{column}", f"column.{column}"):
         try:
-            return t(key, lang)
+            return _sentence(t(key, lang), lang)
         except KeyError:
             continue
     return column
