@@ -17,6 +17,7 @@ KERNEL_NAME = "salesnb"
 # Notebooks in report order: key used by `--only` and in params -> file stem.
 REPORTS: dict[str, str] = {
     "audit": "00_data_audit",
+    "diagnosis": "01_diagnosis",
 }
 
 # Rows shown per exclusion reason in the audit.

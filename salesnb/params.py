@@ -97,8 +97,20 @@ class AuditParams(_Model):
     example_rows: int = Field(5, ge=1, le=50)
 
 
+class DiagnosisParams(_Model):
+    enabled: bool = True
+    scorecard_window: Literal["period", "trailing_12_months"] = "period"
+    min_closed_deals: int = Field(30, ge=1, description="Reps with fewer closed deals are flagged, not ranked.")
+    rolling_months: int = Field(3, ge=2, le=12)
+    new_rep_months: float = Field(6, gt=0)
+    low_activity_share: float = Field(0.5, gt=0, lt=1, description="Below this share of the median: low activity.")
+    low_conversion_quantile: float = Field(0.25, gt=0, lt=1)
+    bottom_share: float = Field(0.2, gt=0, lt=1)
+
+
 class ReportsConfig(_Model):
     audit: AuditParams = AuditParams()
+    diagnosis: DiagnosisParams = DiagnosisParams()
 
 
 class Params(_Model):
