@@ -308,7 +308,8 @@ def attrition_table(data: CrmData, windows: dict[str, Window]) -> pd.DataFrame |
         return None
     end = windows["current"].end
     trailing = Window(f"{metrics._add_months(end.replace(day=1), -11):%Y-%m}–{end:%Y-%m}", metrics._add_months(end.replace(day=1), -11), end)
-    first_year = int(max(reps["hired_at"].min().year, end.year - 3))
+    first_deal = data.deals.created_at.min().execute()
+    first_year = max(int(reps["hired_at"].min().year), pd.Timestamp(first_deal).year, end.year - 3)
     rows = [(trailing.label, *metrics.rep_attrition(reps, trailing).values())]
     for year in range(first_year, end.year + 1):
         window = metrics.window_from_text(str(year))
@@ -458,6 +459,11 @@ def _win_rate_driver(d: Diagnosis) -> dict[str, str] | None:
     return {"team": str(top["team"]), "before": fmt_pct(top["win_rate_prev"]), "after": fmt_pct(top["win_rate"])}
 
 
+def rep_names(card: pd.DataFrame) -> pd.Series:
+    """Display name per rep_id: "Name (id)" when the reps table has names."""
+    return pd.Series([_rep_name(row) for _, row in card.iterrows()], index=card["rep_id"].to_numpy())
+
+
 def _rep_name(row: pd.Series) -> str:
     name = row.get("name")
     return f"{name} ({row['rep_id']})" if isinstance(name, str) and name and name != row["rep_id"] else str(row["rep_id"])
@@ -469,3 +475,102 @@ def _signed_pct(value: float) -> str:
 
 def _signed_points(value: float) -> str:
     return "–" if value != value else f"{value * 100:+.1f} pp"
+
+
+# --- views: the frames the report displays (formatting only, no new numbers) ----------------------------
+
+_MONEY_KPIS = ("revenue", "avg_deal_size", "pipeline_created")
+_COUNT_KPIS = ("won", "new_customers", "deals_created", "activities")
+
+
+def _format_kpi(kpi: str, value: float, currency: str) -> str:
+    if value != value:
+        return "–"
+    if kpi in _MONEY_KPIS:
+        return fmt_money(value, currency)
+    if kpi in _COUNT_KPIS:
+        return fmt_int(value)
+    if kpi in ("win_rate", "attainment"):
+        return fmt_pct(value)
+    return f"{value:,.1f}"
+
+
+def kpi_view(kpis: pd.DataFrame, currency: str) -> pd.DataFrame:
+    """Team KPIs as display strings; KPIs with no data (missing tables) are left out."""
+    shown = kpis[kpis["current"].notna() | kpis["previous"].notna()]
+    rows = []
+    for r in shown.itertuples():
+        change = _signed_points if r.change_unit == "pp" else _signed_pct
+        rows.append(
+            (
+                r.kpi,
+                _format_kpi(r.kpi, r.current, currency),
+                _format_kpi(r.kpi, r.previous, currency),
+                change(r.change_previous),
+                _format_kpi(r.kpi, r.last_year, currency),
+                change(r.change_last_year),
+            )
+        )
+    return pd.DataFrame(rows, columns=["kpi", "current", "previous", "change_previous", "last_year", "change_last_year"])
+
+
+def scorecard_view(card: pd.DataFrame, lang: Language) -> pd.DataFrame:
+    """The scorecard as shown: ranks, rep, win rate with its interval, flags in words."""
+    view = pd.DataFrame({"revenue_rank": card["revenue_rank"], "rep": card.apply(_rep_name, axis=1)})
+    if "team" in card:
+        view["team"] = card["team"]
+    view["revenue"] = card["revenue"].round(0)
+    view["won"] = card["won"]
+    view["closed"] = card["closed"]
+    view["win_rate_ci"] = [
+        "–" if c == 0 else f"{fmt_pct(w, digits=0)} ({fmt_pct(lo, digits=0)}–{fmt_pct(hi, digits=0)})"
+        for w, lo, hi, c in zip(card["win_rate"], card["win_rate_low"], card["win_rate_high"], card["closed"], strict=True)
+    ]
+    view["win_rate_shrunk"] = card["win_rate_shrunk"]
+    view["win_rate_rank"] = card["win_rate_rank"]
+    view["avg_deal_size"] = card["avg_deal_size"].round(0)
+    view["median_cycle_days"] = card["median_cycle_days"]
+    for column in ("activities_call", "activities_visit", "csat", "attainment"):
+        if column in card:
+            view[column] = card[column]
+    if "tenure_months" in card:
+        view["tenure_months"] = card["tenure_months"].round(0)
+    flags = []
+    for small, left in zip(card["small_sample"], card.get("left_before_end", pd.Series(False, index=card.index)), strict=True):
+        words = [t("few_deals", lang)] if small else []
+        words += [t("left", lang)] if left else []
+        flags.append(t("and", lang).join(words))
+    view["note"] = flags
+    return view
+
+
+def strengths_view(words: pd.DataFrame, card: pd.DataFrame) -> pd.DataFrame:
+    names = rep_names(card)
+    view = words.assign(rep=words["rep_id"].map(names))
+    return view[["rep", "strongest", "strongest_pct", "weakest", "weakest_pct"]].round({"strongest_pct": 0, "weakest_pct": 0})
+
+
+def archetype_view(kinds: pd.DataFrame, card: pd.DataFrame) -> pd.DataFrame:
+    names = rep_names(card)
+    view = kinds.assign(rep=kinds["rep_id"].map(names))
+    order = {k: i for i, k in enumerate(ARCHETYPES)}
+    view = view.sort_values(["archetype", "win_rate_shrunk"], key=lambda c: c.map(order) if c.name == "archetype" else -c)
+    return view[["rep", "archetype", "activities", "closed", "win_rate_shrunk"]]
+
+
+def breakdown_view(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    view = frame[[key, "revenue", "won", "closed", "win_rate", "avg_deal_size"]].copy()
+    view["win_rate_ci"] = [
+        "–" if c == 0 else f"{fmt_pct(w, digits=0)} ({fmt_pct(lo, digits=0)}–{fmt_pct(hi, digits=0)})"
+        for w, lo, hi, c in zip(frame["win_rate"], frame["win_rate_low"], frame["win_rate_high"], frame["closed"], strict=True)
+    ]
+    view["revenue"] = view["revenue"].round(0)
+    view["avg_deal_size"] = view["avg_deal_size"].round(0)
+    return view.drop(columns="win_rate")
+
+
+def customers_view(customers: pd.DataFrame, currency: str) -> pd.DataFrame:
+    formats = {"retention": fmt_pct, "repeat_purchase": fmt_pct, "cac": lambda v: fmt_money(v, currency),
+               "clv_estimate": lambda v: fmt_money(v, currency)}
+    values = [formats.get(m, fmt_int)(v) if v == v else "–" for m, v in zip(customers["metric"], customers["value"], strict=True)]
+    return pd.DataFrame({"metric": customers["metric"], "value": values})

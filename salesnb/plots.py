@@ -76,3 +76,129 @@ def monthly_deals(summary: pd.DataFrame, *, lang: Language, ax=None):
     ax.legend(frameon=False, ncols=3, loc="upper left")
     ax.figure.autofmt_xdate()
     return ax
+
+
+def revenue_trend(summary: pd.DataFrame, *, lang: Language, ax=None):
+    """Monthly revenue bars with the rolling average line (from ``Diagnosis.trend``)."""
+    ax = ax or plt.figure().subplots()
+    ax.bar(summary["month"], summary["revenue"], width=25, color=PALETTE[0], alpha=0.55, label=t("kpi.revenue", lang))
+    ax.plot(summary["month"], summary["revenue_rolling"], color=PALETTE[1], linewidth=2.2, label="—")
+    ax.set_ylabel(t("kpi.revenue", lang))
+    ax.yaxis.set_major_formatter(_compact_number)
+    ax.legend([t("kpi.revenue", lang)], frameon=False, loc="upper left")
+    ax.figure.autofmt_xdate()
+    return ax
+
+
+def win_rate_trend(summary: pd.DataFrame, *, lang: Language, ax=None):
+    """Monthly win rate (points) and its rolling pooled rate (line)."""
+    ax = ax or plt.figure().subplots()
+    ax.plot(summary["month"], summary["win_rate"], "o", color=PALETTE[0], alpha=0.6, markersize=4)
+    ax.plot(summary["month"], summary["win_rate_rolling"], color=PALETTE[1], linewidth=2.2)
+    ax.set_ylabel(t("kpi.win_rate", lang))
+    ax.yaxis.set_major_formatter(_percent)
+    ax.figure.autofmt_xdate()
+    return ax
+
+
+def win_rate_intervals(card: pd.DataFrame, *, lang: Language, prior_mean: float, ax=None):
+    """Each rep's observed win rate with its 95% interval and the shrunk estimate, best first."""
+    rated = card[card["closed"] > 0].sort_values("win_rate_shrunk")
+    height = max(3.0, 0.24 * len(rated) + 0.8)
+    ax = ax or plt.figure(figsize=(8.0, height)).subplots()
+    y = range(len(rated))
+    colors = [PALETTE[7] if small else PALETTE[0] for small in rated["small_sample"]]
+    ax.hlines(y, rated["win_rate_low"], rated["win_rate_high"], colors=colors, linewidth=2, alpha=0.7)
+    ax.scatter(rated["win_rate"], y, color=colors, s=18, zorder=3, label=t("kpi.win_rate", lang))
+    ax.scatter(rated["win_rate_shrunk"], y, marker="|", color=PALETTE[1], s=120, zorder=4, label=t("kpi.win_rate_shrunk", lang))
+    ax.axvline(prior_mean, color=PALETTE[7], linestyle="--", linewidth=1)
+    labels = [str(n) if isinstance(n, str) and n else r for n, r in zip(rated.get("name", rated["rep_id"]), rated["rep_id"], strict=True)]
+    ax.set_yticks(list(y), labels)
+    ax.xaxis.set_major_formatter(_percent)
+    ax.legend(frameon=False, loc="lower right")
+    ax.set_ylabel("")
+    return ax
+
+
+def percentile_heatmap(percentiles: pd.DataFrame, *, names: pd.Series, lang: Language, ax=None):
+    """Reps × KPIs, each cell the rep's percentile against the team (100 = best)."""
+    grid = percentiles.set_index("rep_id")
+    grid.index = [names.get(r, r) for r in grid.index]
+    grid.columns = [t(f"kpi.{c}", lang) for c in grid.columns]
+    height = max(3.0, 0.26 * len(grid) + 1.2)
+    ax = ax or plt.figure(figsize=(8.0, height)).subplots()
+    sns.heatmap(grid, ax=ax, cmap="RdYlGn", vmin=0, vmax=100, annot=True, fmt=".0f", cbar=False, linewidths=0.5,
+                annot_kws={"fontsize": 7})
+    ax.set_xticklabels(ax.get_xticklabels(), rotation=30, ha="right")
+    ax.set_ylabel("")
+    return ax
+
+
+ARCHETYPE_COLORS = {
+    "productive": "#5b9a68",
+    "busy_not_closing": "#c44e52",
+    "efficient_closer": "#1f5f8b",
+    "under_active": "#e07b39",
+    "too_few_deals": "#8c8c8c",
+}
+
+
+def activity_quadrant(kinds: pd.DataFrame, cut: dict[str, float], *, names: pd.Series, lang: Language, ax=None):
+    """Activities against shrunk win rate, split at the team medians."""
+    ax = ax or plt.figure(figsize=(8.0, 5.0)).subplots()
+    for kind, color in ARCHETYPE_COLORS.items():
+        part = kinds[kinds["archetype"] == kind]
+        if len(part):
+            ax.scatter(part["activities"], part["win_rate_shrunk"], color=color, s=36, label=t(f"arch.{kind}", lang))
+    for row in kinds.itertuples():
+        ax.annotate(str(names.get(row.rep_id, row.rep_id)), (row.activities, row.win_rate_shrunk), fontsize=6.5,
+                    xytext=(3, 2), textcoords="offset points", color="#44586a")
+    ax.axvline(cut["activities"], color=PALETTE[7], linestyle="--", linewidth=1)
+    ax.axhline(cut["win_rate"], color=PALETTE[7], linestyle="--", linewidth=1)
+    ax.set_xlabel(t("kpi.activities", lang))
+    ax.set_ylabel(t("kpi.win_rate_shrunk", lang))
+    ax.yaxis.set_major_formatter(_percent)
+    ax.legend(frameon=False, fontsize=8, loc="best")
+    return ax
+
+
+def breakdown_bars(frame: pd.DataFrame, key: str, *, lang: Language, ax=None):
+    """Revenue per group (bars) with each group's win rate written beside its bar."""
+    shown = frame.sort_values("revenue")
+    ax = ax or plt.figure(figsize=(8.0, max(2.2, 0.35 * len(shown) + 0.8))).subplots()
+    ax.barh(shown[key].astype(str), shown["revenue"], color=PALETTE[0], alpha=0.8)
+    for y, (revenue, rate) in enumerate(zip(shown["revenue"], shown["win_rate"], strict=True)):
+        if rate == rate:
+            ax.text(revenue, y, f"  {t('kpi.win_rate', lang)} {rate:.0%}", va="center", fontsize=8)
+    ax.xaxis.set_major_formatter(_compact_number)
+    ax.set_xlabel(t("kpi.revenue", lang))
+    ax.margins(x=0.25)
+    return ax
+
+
+def pareto_curve(accounts: pd.DataFrame, *, lang: Language, ax=None):
+    """Cumulative share of revenue against the share of accounts, largest accounts first."""
+    ax = ax or plt.figure(figsize=(6.0, 3.6)).subplots()
+    ordered = accounts.sort_values("revenue", ascending=False)
+    share_accounts = (pd.Series(range(1, len(ordered) + 1)) / len(ordered)).to_numpy()
+    share_revenue = (ordered["revenue"].cumsum() / ordered["revenue"].sum()).to_numpy()
+    ax.plot(share_accounts, share_revenue, color=PALETTE[0], linewidth=2)
+    ax.plot([0, 1], [0, 1], color=PALETTE[7], linestyle=":", linewidth=1)
+    for cut in (0.1, 0.2):
+        ax.axvline(cut, color=PALETTE[1], linestyle="--", linewidth=1)
+    ax.xaxis.set_major_formatter(_percent)
+    ax.yaxis.set_major_formatter(_percent)
+    ax.set_xlabel(t("col.accounts", lang))
+    ax.set_ylabel(t("col.revenue_share", lang))
+    return ax
+
+
+def _compact(value: float, _pos=None) -> str:
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            return f"{value / size:.3g}{suffix}"
+    return f"{value:.0f}"
+
+
+_compact_number = plt.FuncFormatter(_compact)
+_percent = plt.FuncFormatter(lambda v, _pos=None: f"{v:.0%}")

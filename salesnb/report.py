@@ -137,6 +137,25 @@ class Report:
         display(HTML(f'<p class="snb-export">{text} {links}</p>'))
         return [csv_path, xlsx_path]
 
+    def export_workbook(self, tables: dict[str, pd.DataFrame], stem: str) -> Path | None:
+        """All tables of a report in one XLSX workbook (a sheet each) beside the HTML, with a link."""
+        if self.output_dir is None:
+            return None
+        self.output_dir.mkdir(parents=True, exist_ok=True)
+        path = self.output_dir / f"{stem}.xlsx"
+        with pd.ExcelWriter(path) as writer:
+            for sheet, frame in tables.items():
+                frame.head(EXCEL_MAX_ROWS).to_excel(writer, sheet_name=sheet[:31], index=False)
+        text = html.escape(self.t("export.workbook", sheets=len(tables)))
+        display(HTML(f'<p class="snb-export">{text} <a href="{path.name}">{html.escape(path.name)}</a></p>'))
+        return path
+
+    def skip_missing(self, missing: dict[str, str], *, prefix: str, sections: tuple[str, ...]) -> None:
+        """One line per section left out because its table is missing."""
+        for section in sections:
+            if section in missing:
+                self.skipped(f"{prefix}{section}")
+
     def _anchor(self, key: str) -> str:
         base = re.sub(r"[^a-z0-9]+", "-", key.lower()).strip("-")
         anchor, n = base, 1
@@ -160,6 +179,13 @@ _VALUE_LABELS = {
     "column": lambda v, lang: t(f"column.{v}", lang),
     "why": lambda v, lang: t(f"absent.{v}", lang),
     "in_reps_table": lambda v, lang: t("yes" if v else "no", lang),
+    "kpi": lambda v, lang: t(f"kpi.{v}", lang),
+    "strongest": lambda v, lang: t(f"kpi.{v}", lang),
+    "weakest": lambda v, lang: t(f"kpi.{v}", lang),
+    "metric": lambda v, lang: t(f"cust.{v}", lang),
+    "archetype": lambda v, lang: t(f"arch.{v}", lang),
+    "flag": lambda v, lang: t(f"flag.{v}", lang) if v else "",
+    "action": lambda v, lang: t(f"action.{v}", lang),
 }
 
 
