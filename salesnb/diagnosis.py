@@ -532,7 +532,7 @@ def scorecard_view(card: pd.DataFrame, lang: Language) -> pd.DataFrame:
     view["median_cycle_days"] = card["median_cycle_days"]
     for column in ("activities_call", "activities_visit", "csat", "attainment"):
         if column in card:
-            view[column] = card[column]
+            view[column] = card[column].round(1) if column == "csat" else card[column]
     if "tenure_months" in card:
         view["tenure_months"] = card["tenure_months"].round(0)
     flags = []

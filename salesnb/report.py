@@ -118,29 +118,35 @@ class Report:
             )
             display(HTML(format_table(frame, self.lang, translate=False)))
 
-    def export(self, frame: pd.DataFrame, stem: str) -> list[Path]:
+    def show(self, ax) -> None:
+        """Show a chart where it is called (inline figures would otherwise come after the cell's tables)."""
+        import matplotlib.pyplot as plt
+
+        display(ax.figure)
+        plt.close(ax.figure)
+
+    def export(self, frame: pd.DataFrame, stem: str) -> None:
         """Write a table as CSV (UTF-8 with BOM, so Excel opens Chinese text) and XLSX beside the HTML,
         and show links to both. Outside the runner (no output folder) nothing is written."""
         if self.output_dir is None:
-            return []
+            return
         self.output_dir.mkdir(parents=True, exist_ok=True)
         csv_path = self.output_dir / f"{stem}.csv"
         xlsx_path = self.output_dir / f"{stem}.xlsx"
         if frame.empty:  # nothing to hand over; drop files a previous run left
             csv_path.unlink(missing_ok=True)
             xlsx_path.unlink(missing_ok=True)
-            return []
+            return
         frame.to_csv(csv_path, index=False, encoding="utf-8-sig")
         frame.head(EXCEL_MAX_ROWS).to_excel(xlsx_path, index=False)
         links = " · ".join(f'<a href="{p.name}">{html.escape(p.name)}</a>' for p in (csv_path, xlsx_path))
         text = html.escape(self.t("export.files", rows=fmt_int(len(frame))))
         display(HTML(f'<p class="snb-export">{text} {links}</p>'))
-        return [csv_path, xlsx_path]
 
-    def export_workbook(self, tables: dict[str, pd.DataFrame], stem: str) -> Path | None:
+    def export_workbook(self, tables: dict[str, pd.DataFrame], stem: str) -> None:
         """All tables of a report in one XLSX workbook (a sheet each) beside the HTML, with a link."""
         if self.output_dir is None:
-            return None
+            return
         self.output_dir.mkdir(parents=True, exist_ok=True)
         path = self.output_dir / f"{stem}.xlsx"
         with pd.ExcelWriter(path) as writer:
@@ -148,7 +154,6 @@ class Report:
                 frame.head(EXCEL_MAX_ROWS).to_excel(writer, sheet_name=sheet[:31], index=False)
         text = html.escape(self.t("export.workbook", sheets=len(tables)))
         display(HTML(f'<p class="snb-export">{text} <a href="{path.name}">{html.escape(path.name)}</a></p>'))
-        return path
 
     def skip_missing(self, missing: dict[str, str], *, prefix: str, sections: tuple[str, ...]) -> None:
         """One line per section left out because its table is missing."""
