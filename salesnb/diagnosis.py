@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from salesnb import metrics
 from salesnb.data import CrmData
@@ -33,6 +34,8 @@ STRENGTH_KPIS: dict[str, bool] = {
 }
 ARCHETYPES = ("productive", "busy_not_closing", "efficient_closer", "under_active", "too_few_deals")
 DAYS_PER_MONTH = 30.4375
+# A team's win-rate change must reach this (3 percentage points) before a finding names it.
+DRIVER_MIN_CHANGE = 0.03
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,12 @@ class Scorecard:
     summary: pd.DataFrame
     prior: BetaPrior
     min_closed: int
+    homogeneity_p: float  # chi-square test that ranked reps share one win rate
+
+    @property
+    def reps_differ(self) -> bool:
+        """Whether rep win rates differ more than chance would give (p < 0.05)."""
+        return self.homogeneity_p < 0.05
 
 
 @dataclass(frozen=True)
@@ -116,16 +125,47 @@ POINT_CHANGE = ("win_rate", "attainment")
 def team_kpis(data: CrmData, windows: dict[str, Window]) -> pd.DataFrame:
     """KPIs for the current, previous and same-last-year windows, with both changes."""
     deals = metrics.deals_with_team(data)
+    first_closed = pd.Timestamp(data.deals.closed_at.min().execute())
+    first_created = pd.Timestamp(data.deals.created_at.min().execute())
     columns = {}
     for name, window in windows.items():
         row = metrics.deal_kpis(deals, window).iloc[0].to_dict()
-        row["new_customers"] = metrics.new_customers(deals, window) if "account_id" in deals.columns else np.nan
+        # A window before the data starts has no figures, not zero ones.
+        if pd.isna(first_closed) or pd.Timestamp(window.end_exclusive) <= first_closed:
+            row.update(
+                {
+                    k: np.nan
+                    for k in (
+                        "revenue",
+                        "won",
+                        "lost",
+                        "closed",
+                        "win_rate",
+                        "avg_deal_size",
+                        "mean_cycle_days",
+                        "median_cycle_days",
+                    )
+                }
+            )
+        if pd.isna(first_created) or pd.Timestamp(window.end_exclusive) <= first_created:
+            row.update(deals_created=np.nan, pipeline_created=np.nan)
+        covered = not pd.isna(row["revenue"])
+        row["new_customers"] = (
+            metrics.new_customers(deals, window) if "account_id" in deals.columns and covered else np.nan
+        )
         row["activities"] = (
-            float(data.table("activities").filter(metrics._in_window(data.table("activities").occurred_at, window)).count().execute())
+            float(
+                data.table("activities")
+                .filter(metrics._in_window(data.table("activities").occurred_at, window))
+                .count()
+                .execute()
+            )
             if data.has("activities")
             else np.nan
         )
-        row["csat"] = float(metrics.csat(data.table("surveys"), window)["csat"].iloc[0]) if data.has("surveys") else np.nan
+        row["csat"] = (
+            float(metrics.csat(data.table("surveys"), window)["csat"].iloc[0]) if data.has("surveys") else np.nan
+        )
         if data.has("targets"):
             target = metrics.revenue_targets(data.table("targets"), window)["target"].iloc[0]
             row["attainment"] = row["revenue"] / target if target and target == target else np.nan
@@ -191,7 +231,13 @@ def rep_scorecard(data: CrmData, window: Window, *, min_closed: int = 30) -> Sco
     card["win_rate_rank"] = ranked.reindex(card.index).astype("Int64")
     card["revenue_rank"] = card["revenue"].rank(ascending=False, method="min").astype("int64")
     card = card.sort_values(["revenue_rank", "rep_id"]).reset_index(drop=True)
-    return Scorecard(card, prior, min_closed)
+    return Scorecard(card, prior, min_closed, _homogeneity_p(card[~card["small_sample"]]))
+
+
+def _homogeneity_p(rated: pd.DataFrame) -> float:
+    if len(rated) < 2 or rated["won"].sum() == 0 or rated["lost"].sum() == 0:
+        return float("nan")
+    return float(stats.chi2_contingency(rated[["won", "lost"]].to_numpy())[1])
 
 
 def rep_percentiles(card: pd.DataFrame) -> pd.DataFrame:
@@ -276,9 +322,14 @@ def customer_health(data: CrmData, windows: dict[str, Window]) -> pd.DataFrame:
     ]
     if data.has("costs"):
         costs = data.table("costs")
-        spend = costs.filter(
-            (costs.period_start >= pd.Timestamp(current.start)) & (costs.period_end < pd.Timestamp(current.end_exclusive))
-        ).amount.sum().execute()
+        spend = (
+            costs.filter(
+                (costs.period_start >= pd.Timestamp(current.start))
+                & (costs.period_end < pd.Timestamp(current.end_exclusive))
+            )
+            .amount.sum()
+            .execute()
+        )
         rows.append(("cac", float(spend) / new if new else np.nan))
         rows.append(("clv_estimate", _clv_estimate(deals, current)))
     return pd.DataFrame(rows, columns=["metric", "value"])
@@ -307,7 +358,11 @@ def attrition_table(data: CrmData, windows: dict[str, Window]) -> pd.DataFrame |
     if "left_at" not in reps or "hired_at" not in reps or reps["hired_at"].isna().all():
         return None
     end = windows["current"].end
-    trailing = Window(f"{metrics._add_months(end.replace(day=1), -11):%Y-%m}–{end:%Y-%m}", metrics._add_months(end.replace(day=1), -11), end)
+    trailing = Window(
+        f"{metrics._add_months(end.replace(day=1), -11):%Y-%m}–{end:%Y-%m}",
+        metrics._add_months(end.replace(day=1), -11),
+        end,
+    )
     first_deal = data.deals.created_at.min().execute()
     first_year = max(int(reps["hired_at"].min().year), pd.Timestamp(first_deal).year, end.year - 3)
     rows = [(trailing.label, *metrics.rep_attrition(reps, trailing).values())]
@@ -340,7 +395,12 @@ def diagnose(data: CrmData) -> Diagnosis:
     accounts = metrics.account_revenue(data.deals, windows["current"]) if has_accounts else pd.DataFrame()
     missing = {
         section: table
-        for section, table in (("activities", "activities"), ("csat", "surveys"), ("attainment", "targets"), ("costs", "costs"))
+        for section, table in (
+            ("activities", "activities"),
+            ("csat", "surveys"),
+            ("attainment", "targets"),
+            ("costs", "costs"),
+        )
         if not data.has(table)
     }
     return Diagnosis(
@@ -374,7 +434,9 @@ def _findings(d: Diagnosis, lang: Language, currency: str) -> list[str]:
     revenue = k.loc["revenue"]
     out.append(
         t(
-            "diag.find.revenue",
+            "diag.find.revenue"
+            if revenue["change_last_year"] == revenue["change_last_year"]
+            else "diag.find.revenue_no_ly",
             lang,
             period=cur.label,
             revenue=fmt_money(revenue["current"], currency),
@@ -398,10 +460,21 @@ def _findings(d: Diagnosis, lang: Language, currency: str) -> list[str]:
     driver = _win_rate_driver(d)
     if driver:
         sentence += t("diag.find.win_rate_driver", lang, **driver)
-    out.append(sentence)
+    out.append(sentence + t("diag.find.end", lang))
     card = d.scorecard.summary
-    rated = card[~card["small_sample"]].sort_values("win_rate_shrunk", ascending=False)
-    if len(rated) >= 2:
+    rated = card[~card["small_sample"]].sort_values(["win_rate_shrunk", "win_rate"], ascending=False)
+    if len(rated) >= 2 and not d.scorecard.reps_differ:
+        out.append(
+            t(
+                "diag.find.reps_alike",
+                lang,
+                low=fmt_pct(rated["win_rate"].min()),
+                high=fmt_pct(rated["win_rate"].max()),
+                p=f"{d.scorecard.homogeneity_p:.2f}",
+                reps=fmt_int(len(rated)),
+            )
+        )
+    elif len(rated) >= 2:
         best, worst = rated.iloc[0], rated.iloc[-1]
         out.append(
             t(
@@ -420,7 +493,9 @@ def _findings(d: Diagnosis, lang: Language, currency: str) -> list[str]:
             )
         )
     else:
-        out.append(t("diag.find.too_few", lang, small=fmt_int(card["small_sample"].sum()), min_closed=d.scorecard.min_closed))
+        out.append(
+            t("diag.find.too_few", lang, small=fmt_int(card["small_sample"].sum()), min_closed=d.scorecard.min_closed)
+        )
     if not d.concentration.empty and d.concentration["revenue"].sum() > 0:
         top = d.concentration.set_index("top_share")
         out.append(
@@ -437,7 +512,15 @@ def _findings(d: Diagnosis, lang: Language, currency: str) -> list[str]:
         out.append(t("diag.find.attainment", lang, attainment=fmt_pct(attainment, digits=0), period=cur.label))
     elif d.attrition is not None:
         row = d.attrition.iloc[0]
-        out.append(t("diag.find.attrition", lang, rate=fmt_pct(row["rate"], digits=0), leavers=fmt_int(row["leavers"]), window=row["window"]))
+        out.append(
+            t(
+                "diag.find.attrition",
+                lang,
+                rate=fmt_pct(row["rate"], digits=0),
+                leavers=fmt_int(row["leavers"]),
+                window=row["window"],
+            )
+        )
     return out[:5]
 
 
@@ -456,6 +539,8 @@ def _win_rate_driver(d: Diagnosis) -> dict[str, str] | None:
     if both.empty:
         return None
     top = both.loc[both["effect"].abs().idxmax()]
+    if abs(top["win_rate"] - top["win_rate_prev"]) < DRIVER_MIN_CHANGE:
+        return None  # no team moved enough to name
     return {"team": str(top["team"]), "before": fmt_pct(top["win_rate_prev"]), "after": fmt_pct(top["win_rate"])}
 
 
@@ -466,7 +551,9 @@ def rep_names(card: pd.DataFrame) -> pd.Series:
 
 def _rep_name(row: pd.Series) -> str:
     name = row.get("name")
-    return f"{name} ({row['rep_id']})" if isinstance(name, str) and name and name != row["rep_id"] else str(row["rep_id"])
+    return (
+        f"{name} ({row['rep_id']})" if isinstance(name, str) and name and name != row["rep_id"] else str(row["rep_id"])
+    )
 
 
 def _signed_pct(value: float) -> str:
@@ -511,7 +598,9 @@ def kpi_view(kpis: pd.DataFrame, currency: str) -> pd.DataFrame:
                 change(r.change_last_year),
             )
         )
-    return pd.DataFrame(rows, columns=["kpi", "current", "previous", "change_previous", "last_year", "change_last_year"])
+    return pd.DataFrame(
+        rows, columns=["kpi", "current", "previous", "change_previous", "last_year", "change_last_year"]
+    )
 
 
 def scorecard_view(card: pd.DataFrame, lang: Language) -> pd.DataFrame:
@@ -524,7 +613,9 @@ def scorecard_view(card: pd.DataFrame, lang: Language) -> pd.DataFrame:
     view["closed"] = card["closed"]
     view["win_rate_ci"] = [
         "–" if c == 0 else f"{fmt_pct(w, digits=0)} ({fmt_pct(lo, digits=0)}–{fmt_pct(hi, digits=0)})"
-        for w, lo, hi, c in zip(card["win_rate"], card["win_rate_low"], card["win_rate_high"], card["closed"], strict=True)
+        for w, lo, hi, c in zip(
+            card["win_rate"], card["win_rate_low"], card["win_rate_high"], card["closed"], strict=True
+        )
     ]
     view["win_rate_shrunk"] = card["win_rate_shrunk"]
     view["win_rate_rank"] = card["win_rate_rank"]
@@ -536,7 +627,9 @@ def scorecard_view(card: pd.DataFrame, lang: Language) -> pd.DataFrame:
     if "tenure_months" in card:
         view["tenure_months"] = card["tenure_months"].round(0)
     flags = []
-    for small, left in zip(card["small_sample"], card.get("left_before_end", pd.Series(False, index=card.index)), strict=True):
+    for small, left in zip(
+        card["small_sample"], card.get("left_before_end", pd.Series(False, index=card.index)), strict=True
+    ):
         words = [t("few_deals", lang)] if small else []
         words += [t("left", lang)] if left else []
         flags.append(t("and", lang).join(words))
@@ -547,14 +640,18 @@ def scorecard_view(card: pd.DataFrame, lang: Language) -> pd.DataFrame:
 def strengths_view(words: pd.DataFrame, card: pd.DataFrame) -> pd.DataFrame:
     names = rep_names(card)
     view = words.assign(rep=words["rep_id"].map(names))
-    return view[["rep", "strongest", "strongest_pct", "weakest", "weakest_pct"]].round({"strongest_pct": 0, "weakest_pct": 0})
+    return view[["rep", "strongest", "strongest_pct", "weakest", "weakest_pct"]].round(
+        {"strongest_pct": 0, "weakest_pct": 0}
+    )
 
 
 def archetype_view(kinds: pd.DataFrame, card: pd.DataFrame) -> pd.DataFrame:
     names = rep_names(card)
     view = kinds.assign(rep=kinds["rep_id"].map(names))
     order = {k: i for i, k in enumerate(ARCHETYPES)}
-    view = view.sort_values(["archetype", "win_rate_shrunk"], key=lambda c: c.map(order) if c.name == "archetype" else -c)
+    view = view.sort_values(
+        ["archetype", "win_rate_shrunk"], key=lambda c: c.map(order) if c.name == "archetype" else -c
+    )
     return view[["rep", "archetype", "activities", "closed", "win_rate_shrunk"]]
 
 
@@ -562,7 +659,9 @@ def breakdown_view(frame: pd.DataFrame, key: str) -> pd.DataFrame:
     view = frame[[key, "revenue", "won", "closed", "win_rate", "avg_deal_size"]].copy()
     view["win_rate_ci"] = [
         "–" if c == 0 else f"{fmt_pct(w, digits=0)} ({fmt_pct(lo, digits=0)}–{fmt_pct(hi, digits=0)})"
-        for w, lo, hi, c in zip(frame["win_rate"], frame["win_rate_low"], frame["win_rate_high"], frame["closed"], strict=True)
+        for w, lo, hi, c in zip(
+            frame["win_rate"], frame["win_rate_low"], frame["win_rate_high"], frame["closed"], strict=True
+        )
     ]
     view["revenue"] = view["revenue"].round(0)
     view["avg_deal_size"] = view["avg_deal_size"].round(0)
@@ -570,7 +669,14 @@ def breakdown_view(frame: pd.DataFrame, key: str) -> pd.DataFrame:
 
 
 def customers_view(customers: pd.DataFrame, currency: str) -> pd.DataFrame:
-    formats = {"retention": fmt_pct, "repeat_purchase": fmt_pct, "cac": lambda v: fmt_money(v, currency),
-               "clv_estimate": lambda v: fmt_money(v, currency)}
-    values = [formats.get(m, fmt_int)(v) if v == v else "–" for m, v in zip(customers["metric"], customers["value"], strict=True)]
+    formats = {
+        "retention": fmt_pct,
+        "repeat_purchase": fmt_pct,
+        "cac": lambda v: fmt_money(v, currency),
+        "clv_estimate": lambda v: fmt_money(v, currency),
+    }
+    values = [
+        formats.get(m, fmt_int)(v) if v == v else "–"
+        for m, v in zip(customers["metric"], customers["value"], strict=True)
+    ]
     return pd.DataFrame({"metric": customers["metric"], "value": values})

@@ -29,7 +29,10 @@ LABELS: dict[str, dict[str, str]] = {
     "index.stale": {"en": "failed this run; showing the last good version", "zh": "本次失败，显示上一次成功的版本"},
     "findings": {"en": "Findings", "zh": "主要发现"},
     "export.files": {"en": "Full table ({rows} rows):", "zh": "完整表格（{rows} 行）："},
-    "export.workbook": {"en": "Every table of this report ({sheets} sheets):", "zh": "本报告全部表格（{sheets} 个工作表）："},
+    "export.workbook": {
+        "en": "Every table of this report ({sheets} sheets):",
+        "zh": "本报告全部表格（{sheets} 个工作表）：",
+    },
     "export.heading": {"en": "Tables for export", "zh": "表格导出"},
     "definitions": {"en": "Definitions", "zh": "口径说明"},
     "section_skipped": {"en": "Skipped: {why}", "zh": "已略过：{why}"},
@@ -126,6 +129,18 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "Revenue in {period} was {revenue}: {change} on {previous} and {change_ly} on {last_year} ({won} won deals, average {size}).",
         "zh": "{period} 收入 {revenue}：环比（{previous}）{change}，同比（{last_year}）{change_ly}（赢单 {won} 个，平均 {size}）。",
     },
+    "diag.find.revenue_no_ly": {
+        "en": "Revenue in {period} was {revenue}: {change} on {previous} ({won} won deals, average {size}); the data does not reach back to {last_year}.",
+        "zh": "{period} 收入 {revenue}：环比（{previous}）{change}（赢单 {won} 个，平均 {size}）；数据未覆盖 {last_year}。",
+    },
+    "diag.find.reps_alike": {
+        "en": "Rep win rates run from {low} to {high}, but across the {reps} ranked reps the spread is no larger than chance would give (chi-square p = {p}): no rep stands out on conversion.",
+        "zh": "销售赢率在 {low} 到 {high} 之间，但 {reps} 名参与排名的销售之间的差异不超过随机波动（卡方检验 p = {p}）：没有人在转化上显著突出。",
+    },
+    "diag.scorecard_alike": {
+        "en": "Rep win rates do not differ more than chance would give (chi-square p = {p}), so the shrunk rates sit close together and win-rate ranks mean little.",
+        "zh": "各销售赢率差异不超过随机波动（卡方检验 p = {p}），因此收缩后的赢率彼此接近，赢率排名意义不大。",
+    },
     "diag.find.win_rate": {
         "en": "Win rate was {current} against {previous} in {prev_label} ({points})",
         "zh": "赢率为 {current}，{prev_label} 为 {previous}（{points}）",
@@ -213,14 +228,26 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "没有活动表，因此不显示活动量、活动/转化象限及相关建议",
     },
     "diag.skip.csat": {"en": "no surveys table, so CSAT is left out", "zh": "没有满意度调查表，因此不显示 CSAT"},
-    "diag.skip.attainment": {"en": "no targets table, so target attainment is left out", "zh": "没有目标表，因此不显示目标达成率"},
-    "diag.skip.costs": {"en": "no costs table, so CAC and CLV are left out", "zh": "没有成本表，因此不显示获客成本与客户终身价值"},
-    "diag.skip.customers": {"en": "deals have no account column, so customer figures are left out", "zh": "商机没有客户字段，因此不显示客户指标"},
+    "diag.skip.attainment": {
+        "en": "no targets table, so target attainment is left out",
+        "zh": "没有目标表，因此不显示目标达成率",
+    },
+    "diag.skip.costs": {
+        "en": "no costs table, so CAC and CLV are left out",
+        "zh": "没有成本表，因此不显示获客成本与客户终身价值",
+    },
+    "diag.skip.customers": {
+        "en": "deals have no account column, so customer figures are left out",
+        "zh": "商机没有客户字段，因此不显示客户指标",
+    },
     "diag.skip.attrition": {
         "en": "the reps table has no hire and leave dates, so attrition is left out",
         "zh": "销售人员表没有入职/离职日期，因此不显示流失率",
     },
-    "diag.skip.breakdowns": {"en": "deals have no segment, product, region or lead source", "zh": "商机没有细分、产品、区域或线索来源字段"},
+    "diag.skip.breakdowns": {
+        "en": "deals have no segment, product, region or lead source",
+        "zh": "商机没有细分、产品、区域或线索来源字段",
+    },
     "kpi.revenue": {"en": "Revenue", "zh": "收入"},
     "kpi.won": {"en": "Won deals", "zh": "赢单数"},
     "kpi.win_rate": {"en": "Win rate", "zh": "赢率"},
@@ -246,7 +273,10 @@ LABELS: dict[str, dict[str, str]] = {
     "arch.efficient_closer": {"en": "efficient closer", "zh": "高效成交"},
     "arch.under_active": {"en": "under-active", "zh": "活动不足"},
     "arch.too_few_deals": {"en": "too few closed deals", "zh": "关闭商机太少"},
-    "flag.low_conversion": {"en": "Low conversion (bottom quarter of shrunk win rates)", "zh": "转化偏低（收缩赢率后 25%）"},
+    "flag.low_conversion": {
+        "en": "Low conversion (bottom quarter of shrunk win rates)",
+        "zh": "转化偏低（收缩赢率后 25%）",
+    },
     "flag.bottom_group": {"en": "Bottom group by revenue", "zh": "收入末位组"},
     "flag.new_rep": {"en": "New rep", "zh": "新人"},
     "flag.low_activity": {"en": "Low activity (under half the median)", "zh": "活动量偏低（不足中位数一半）"},

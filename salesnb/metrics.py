@@ -316,7 +316,12 @@ def headcount(reps: pd.DataFrame, window: Window) -> pd.Series:
 def rep_attrition(reps: pd.DataFrame, window: Window) -> dict[str, float]:
     """Leavers in the window, mean daily headcount, and their ratio (annualised when the window is not a year)."""
     if "left_at" not in reps:
-        return {"leavers": float("nan"), "average_headcount": float("nan"), "rate": float("nan"), "annualised": float("nan")}
+        return {
+            "leavers": float("nan"),
+            "average_headcount": float("nan"),
+            "rate": float("nan"),
+            "annualised": float("nan"),
+        }
     left = reps["left_at"]
     leavers = int(((left >= pd.Timestamp(window.start)) & (left < pd.Timestamp(window.end_exclusive))).sum())
     average = float(headcount(reps, window).mean())

@@ -110,9 +110,14 @@ def win_rate_intervals(card: pd.DataFrame, *, lang: Language, prior_mean: float,
     colors = [PALETTE[7] if small else PALETTE[0] for small in rated["small_sample"]]
     ax.hlines(y, rated["win_rate_low"], rated["win_rate_high"], colors=colors, linewidth=2, alpha=0.7)
     ax.scatter(rated["win_rate"], y, color=colors, s=18, zorder=3, label=t("kpi.win_rate", lang))
-    ax.scatter(rated["win_rate_shrunk"], y, marker="|", color=PALETTE[1], s=120, zorder=4, label=t("kpi.win_rate_shrunk", lang))
+    ax.scatter(
+        rated["win_rate_shrunk"], y, marker="|", color=PALETTE[1], s=120, zorder=4, label=t("kpi.win_rate_shrunk", lang)
+    )
     ax.axvline(prior_mean, color=PALETTE[7], linestyle="--", linewidth=1)
-    labels = [str(n) if isinstance(n, str) and n else r for n, r in zip(rated.get("name", rated["rep_id"]), rated["rep_id"], strict=True)]
+    labels = [
+        str(n) if isinstance(n, str) and n else r
+        for n, r in zip(rated.get("name", rated["rep_id"]), rated["rep_id"], strict=True)
+    ]
     ax.set_yticks(list(y), labels)
     ax.xaxis.set_major_formatter(_percent)
     ax.legend(frameon=False, loc="lower right")
@@ -127,8 +132,18 @@ def percentile_heatmap(percentiles: pd.DataFrame, *, names: pd.Series, lang: Lan
     grid.columns = [t(f"kpi.{c}", lang) for c in grid.columns]
     height = max(3.0, 0.26 * len(grid) + 1.2)
     ax = ax or plt.figure(figsize=(8.0, height)).subplots()
-    sns.heatmap(grid, ax=ax, cmap="RdYlGn", vmin=0, vmax=100, annot=True, fmt=".0f", cbar=False, linewidths=0.5,
-                annot_kws={"fontsize": 7})
+    sns.heatmap(
+        grid,
+        ax=ax,
+        cmap="RdYlGn",
+        vmin=0,
+        vmax=100,
+        annot=True,
+        fmt=".0f",
+        cbar=False,
+        linewidths=0.5,
+        annot_kws={"fontsize": 7},
+    )
     ax.set_xticklabels(ax.get_xticklabels(), rotation=30, ha="right")
     ax.set_ylabel("")
     return ax
@@ -151,8 +166,14 @@ def activity_quadrant(kinds: pd.DataFrame, cut: dict[str, float], *, names: pd.S
         if len(part):
             ax.scatter(part["activities"], part["win_rate_shrunk"], color=color, s=36, label=t(f"arch.{kind}", lang))
     for row in kinds.itertuples():
-        ax.annotate(str(names.get(row.rep_id, row.rep_id)), (row.activities, row.win_rate_shrunk), fontsize=6.5,
-                    xytext=(3, 2), textcoords="offset points", color="#44586a")
+        ax.annotate(
+            str(names.get(row.rep_id, row.rep_id)),
+            (row.activities, row.win_rate_shrunk),
+            fontsize=6.5,
+            xytext=(3, 2),
+            textcoords="offset points",
+            color="#44586a",
+        )
     ax.axvline(cut["activities"], color=PALETTE[7], linestyle="--", linewidth=1)
     ax.axhline(cut["win_rate"], color=PALETTE[7], linestyle="--", linewidth=1)
     ax.set_xlabel(t("kpi.activities", lang))

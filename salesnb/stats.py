@@ -104,7 +104,11 @@ def bootstrap_median_interval(
     if len(data) < 2:
         return float("nan"), float("nan")
     result = stats.bootstrap(
-        (data,), np.median, n_resamples=n_resamples, confidence_level=confidence, method="percentile",
+        (data,),
+        np.median,
+        n_resamples=n_resamples,
+        confidence_level=confidence,
+        method="percentile",
         random_state=np.random.default_rng(seed),
     )
     return float(result.confidence_interval.low), float(result.confidence_interval.high)

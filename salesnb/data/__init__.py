@@ -2,6 +2,7 @@
 
 from salesnb.data.dataset import (
     CrmData,
+    from_frames,
     LoadReport,
     TableAccount,
     load_data,
@@ -10,4 +11,13 @@ from salesnb.data.dataset import (
     save_snapshot,
 )
 
-__all__ = ["CrmData", "LoadReport", "TableAccount", "load_data", "load_snapshot", "read_canonical", "save_snapshot"]
+__all__ = [
+    "CrmData",
+    "from_frames",
+    "LoadReport",
+    "TableAccount",
+    "load_data",
+    "load_snapshot",
+    "read_canonical",
+    "save_snapshot",
+]

@@ -245,6 +245,13 @@ def _no_deals_message(account: TableAccount) -> str:
     )
 
 
+def from_frames(params: Params, frames: dict[str, pd.DataFrame]) -> CrmData:
+    """Serve canonical frames that are already clean (tests, notebooks) without files or accounting."""
+    accounts = {}
+    report = LoadReport(accounts, {n: "not_configured" for n in LOAD_ORDER if n not in frames}, "frames", "")
+    return _serve(params, frames, report)
+
+
 def _serve(params: Params, frames: dict[str, pd.DataFrame], report: LoadReport) -> CrmData:
     con = ibis.duckdb.connect()
     for name, frame in frames.items():

@@ -1,0 +1,186 @@
+"""KPI definitions against hand-computed values on tiny frames."""
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from salesnb import metrics
+from salesnb.data import from_frames
+from salesnb.metrics import Window
+from salesnb.params import Params, StageConfig
+from salesnb.stats import BetaPrior, fit_beta_binomial, shrunk_rate, wilson_interval
+
+STAGES = StageConfig(order=["Lead", "Won"], won="Won", lost="Lost")
+Q1 = Window("2025-Q1", date(2025, 1, 1), date(2025, 3, 31))
+Q2 = Window("2025-Q2", date(2025, 4, 1), date(2025, 6, 30))
+
+
+def params(period="2025-Q1", fiscal_year_start=1) -> Params:
+    return Params.model_validate(
+        {
+            "client": "t",
+            "period": period,
+            "fiscal_year_start": fiscal_year_start,
+            "stages": STAGES.model_dump(),
+            "data": {"tables": {"deals": {"file": "x.csv"}}},
+        }
+    )
+
+
+def ts(text):
+    return pd.Timestamp(text)
+
+
+DEALS = pd.DataFrame(
+    {
+        "deal_id": ["1", "2", "3", "4", "5", "6", "7"],
+        "rep_id": ["A", "A", "B", "B", "B", "A", "B"],
+        "created_at": [
+            ts("2025-01-01"),
+            ts("2025-01-10"),
+            ts("2025-02-01"),
+            ts("2024-12-01"),
+            ts("2025-03-01"),
+            ts("2025-03-15"),
+            ts("2025-01-05"),
+        ],
+        "closed_at": [
+            ts("2025-01-31"),
+            ts("2025-03-31 23:30"),
+            ts("2025-02-11"),
+            ts("2025-01-20"),
+            ts("2025-04-01"),
+            pd.NaT,
+            ts("2025-02-01"),
+        ],
+        "amount": [100.0, 300.0, 50.0, 0.0, 999.0, 70.0, 40.0],
+        "status": ["won", "won", "won", "lost", "won", "open", "lost"],
+        "account_id": ["X", "Y", "X", "Z", "Z", None, "Y"],
+    }
+)
+
+
+@pytest.fixture
+def crm():
+    return from_frames(params(), {"deals": DEALS})
+
+
+def test_deal_kpis_window_boundaries_and_statuses(crm):
+    k = metrics.deal_kpis(crm.deals, Q1).iloc[0]
+    # Q1 closes: 1 (won 100, 30 d), 2 (won 300 on the last evening, 80.98 d), 3 (won 50, 10 d), 4 (lost), 7 (lost);
+    # deal 5 closes on 1 April (Q2) and deal 6 is open.
+    assert (k["won"], k["lost"], k["closed"]) == (3, 2, 5)
+    assert k["revenue"] == 450.0
+    assert k["win_rate"] == pytest.approx(3 / 5)
+    assert k["avg_deal_size"] == pytest.approx(150.0)
+    cycles = [30.0, (ts("2025-03-31 23:30") - ts("2025-01-10")).total_seconds() / 86400, 10.0]
+    assert k["mean_cycle_days"] == pytest.approx(np.mean(cycles))
+    assert k["median_cycle_days"] == pytest.approx(30.0)
+    # created in Q1: 1, 2, 3, 5, 6, 7 (deal 4 was created in December)
+    assert k["deals_created"] == 6 and k["pipeline_created"] == pytest.approx(100 + 300 + 50 + 999 + 70 + 40)
+    q2 = metrics.deal_kpis(crm.deals, Q2).iloc[0]
+    assert (q2["won"], q2["revenue"]) == (1, 999.0)
+
+
+def test_deal_kpis_by_rep(crm):
+    by_rep = metrics.deal_kpis(crm.deals, Q1, by="rep_id").set_index("rep_id")
+    assert by_rep.loc["A", ["won", "lost", "revenue"]].tolist() == [2, 0, 400.0]
+    assert by_rep.loc["B", ["won", "lost", "revenue"]].tolist() == [1, 2, 50.0]
+    assert by_rep.loc["B", "win_rate"] == pytest.approx(1 / 3)
+
+
+def test_wilson_interval_reference_values():
+    # Reference: Wilson (1927) score interval, z = 1.959964; 8/10 -> (0.4902, 0.9433), 0/20 -> (0, 0.1611).
+    low, high = wilson_interval([8, 0], [10, 20])
+    assert low.round(4).tolist() == [0.4902, 0.0]
+    assert high.round(4).tolist() == [0.9433, 0.1611]
+    z, n, p = 1.959964, 10, 0.8
+    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+    half = z / (1 + z**2 / n) * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
+    assert low[0] == pytest.approx(centre - half, abs=1e-6) and high[0] == pytest.approx(centre + half, abs=1e-6)
+    assert np.isnan(wilson_interval([0], [0])[0][0])
+
+
+def test_fiscal_year_comparison_windows():
+    windows = metrics.comparison_windows(params("2025-Q1", fiscal_year_start=4))
+    assert (windows["current"].start, windows["current"].end) == (date(2024, 4, 1), date(2024, 6, 30))
+    assert (windows["previous"].label, windows["previous"].start, windows["previous"].end) == (
+        "2024-Q4",
+        date(2024, 1, 1),
+        date(2024, 3, 31),
+    )
+    assert (windows["last_year"].label, windows["last_year"].start) == ("2024-Q1", date(2023, 4, 1))
+    year = metrics.comparison_windows(params("FY2025", fiscal_year_start=4))
+    assert year["previous"].label == "FY2024" and year["previous"].end == date(2024, 3, 31)
+    month = metrics.comparison_windows(params("2025-03"))
+    assert (month["previous"].label, month["last_year"].label) == ("2025-02", "2024-03")
+
+
+def test_customers_new_retention_repeat(crm):
+    # First wins: X on 2025-01-31 (deal 1), Y on 2025-03-31 (deal 2), Z on 2025-04-01 (deal 5).
+    assert metrics.new_customers(crm.deals, Q1) == 2
+    assert metrics.new_customers(crm.deals, Q2) == 1
+    rate, kept, base = metrics.retention(crm.deals, Q2, Q1)
+    assert (kept, base) == (0, 2) and rate == 0.0
+    rate, repeat, buyers = metrics.repeat_purchase_rate(crm.deals, until=date(2025, 6, 30))
+    assert (repeat, buyers) == (1, 3)  # X bought twice
+
+
+def test_concentration_top_shares():
+    accounts = pd.DataFrame({"account_id": list("abcdefghij"), "revenue": [50.0, 20, 10, 5, 5, 4, 3, 1, 1, 1]})
+    out = metrics.concentration(accounts).set_index("top_share")
+    assert out.loc[0.1, "accounts"] == 1 and out.loc[0.1, "revenue_share"] == pytest.approx(0.5)
+    assert out.loc[0.2, "accounts"] == 2 and out.loc[0.2, "revenue_share"] == pytest.approx(0.7)
+
+
+def test_rep_attrition_hand_computed():
+    reps = pd.DataFrame(
+        {
+            "rep_id": ["A", "B", "C"],
+            "hired_at": [ts("2020-01-01"), ts("2020-01-01"), ts("2025-07-01")],
+            "left_at": [pd.NaT, ts("2025-04-10"), pd.NaT],
+        }
+    )
+    year = metrics.window_from_text("2025")
+    out = metrics.rep_attrition(reps, year)
+    # A: 365 days, B: 1 Jan .. 10 Apr inclusive = 100 days, C: 1 Jul .. 31 Dec = 184 days
+    assert out["leavers"] == 1
+    assert out["average_headcount"] == pytest.approx((365 + 100 + 184) / 365)
+    assert out["rate"] == pytest.approx(1 / ((365 + 100 + 184) / 365))
+
+
+def test_revenue_targets_prefer_rep_rows():
+    targets = pd.DataFrame(
+        {
+            "period_start": [ts("2025-01-01")] * 3 + [ts("2025-04-01")],
+            "period_end": [ts("2025-03-31")] * 3 + [ts("2025-06-30")],
+            "metric": ["revenue"] * 4,
+            "value": [100.0, 50.0, 150.0, 999.0],
+            "rep_id": ["A", "B", None, "A"],
+            "team": ["T", "T", "T", "T"],
+        }
+    )
+    crm = from_frames(params(), {"deals": DEALS, "targets": targets})
+    assert metrics.revenue_targets(crm.table("targets"), Q1)["target"].iloc[0] == 150.0
+    by_rep = metrics.revenue_targets(crm.table("targets"), Q1, by="rep_id").set_index("rep_id")["target"]
+    assert by_rep.to_dict() == {"A": 100.0, "B": 50.0}
+
+
+def test_shrinkage_pulls_small_samples_towards_the_prior():
+    prior = BetaPrior(6, 14)  # mean 0.3, worth 20 deals
+    shrunk = shrunk_rate([3, 30], [3, 100], prior)
+    assert shrunk[0] == pytest.approx(9 / 23)  # 3/3 observed, pulled far towards 0.3
+    assert shrunk[1] == pytest.approx(36 / 120)
+    fitted = fit_beta_binomial([10, 30, 50, 70, 90], [100] * 5)
+    assert 0.45 < fitted.mean < 0.55 and fitted.strength < 20  # real spread: weak prior
+    same = fit_beta_binomial([30, 31, 29, 30, 30], [100] * 5)
+    assert same.strength > 1000  # no spread beyond chance: strong prior
+
+
+def test_monthly_trend_rolling(crm):
+    trend = metrics.monthly_trend(crm.deals, rolling_months=2).set_index("month")
+    assert trend.loc["2025-01-01", ["revenue", "won", "closed"]].tolist() == [100.0, 1, 2]
+    assert trend.loc["2025-02-01", "win_rate_rolling"] == pytest.approx((1 + 1) / (2 + 2))
+    assert trend.loc["2025-04-01", "revenue_rolling"] == pytest.approx((300 + 999) / 2)
