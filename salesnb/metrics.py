@@ -306,8 +306,10 @@ def headcount(reps: pd.DataFrame, window: Window) -> pd.Series:
     days = pd.date_range(window.start, window.end, freq="D")
     hired = reps["hired_at"] if "hired_at" in reps else pd.Series(pd.NaT, index=reps.index)
     left = reps["left_at"] if "left_at" in reps else pd.Series(pd.NaT, index=reps.index)
-    hired = hired.fillna(pd.Timestamp.min).to_numpy(dtype="datetime64[ns]")
-    left = left.fillna(pd.Timestamp.max).to_numpy(dtype="datetime64[ns]")
+    hired = hired.astype("datetime64[ns]").to_numpy()
+    left = left.astype("datetime64[ns]").to_numpy()
+    hired = np.where(np.isnat(hired), np.datetime64("1900-01-01", "ns"), hired)  # no hire date: always employed
+    left = np.where(np.isnat(left), np.datetime64("2200-01-01", "ns"), left)  # still employed
     day_values = days.to_numpy(dtype="datetime64[ns]")
     employed = (day_values[None, :] >= hired[:, None]) & (day_values[None, :] <= left[:, None])
     return pd.Series(employed.sum(axis=0), index=days)
