@@ -23,7 +23,7 @@ $(DEMO): $(STAMP) salesnb/demo.py
 	$(BIN)/salesnb demo --out data/demo
 
 reports: $(STAMP) $(DEMO)
-	$(BIN)/salesnb run params/demo.yaml
+	$(BIN)/salesnb run params/demo.yaml --jobs 2
 
 maven: $(STAMP)
 	$(BIN)/salesnb run params/maven.yaml
