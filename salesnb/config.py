@@ -18,6 +18,7 @@ KERNEL_NAME = "salesnb"
 REPORTS: dict[str, str] = {
     "audit": "00_data_audit",
     "diagnosis": "01_diagnosis",
+    "targets": "02_targets",
 }
 
 # Rows shown per exclusion reason in the audit.

@@ -108,9 +108,70 @@ class DiagnosisParams(_Model):
     bottom_share: float = Field(0.2, gt=0, lt=1)
 
 
+class CommissionBand(_Model):
+    at: float = Field(ge=0, description="Attainment (1.0 = 100 %) from which this rate applies.")
+    rate: float = Field(ge=0, le=1)
+
+
+class CommissionParams(_Model):
+    mode: Literal["marginal", "flat"] = "marginal"
+    bands: list[CommissionBand] = Field(
+        default_factory=lambda: [
+            CommissionBand(at=0.0, rate=0.03),
+            CommissionBand(at=1.0, rate=0.05),
+            CommissionBand(at=1.2, rate=0.08),
+        ],
+        min_length=1,
+    )
+    cap_attainment: float | None = Field(1.5, gt=0, description="Revenue above this attainment earns nothing more.")
+    simulations: int = Field(5000, ge=100, le=200_000)
+    seed: int = 7
+    rep_log_sd: float = Field(0.25, ge=0, le=2, description="Each rep's own spread around the team outcome.")
+
+    @model_validator(mode="after")
+    def _bands_ordered(self) -> CommissionParams:
+        starts = [b.at for b in self.bands]
+        if starts != sorted(starts) or len(set(starts)) != len(starts) or starts[0] != 0:
+            raise ValueError(f"commission bands must start at 0 and rise strictly; got 'at' values {starts}")
+        return self
+
+
+class TargetsParams(_Model):
+    enabled: bool = True
+    metric: Literal["revenue", "won_deals", "new_customers", "csat"] = "revenue"
+    target_period: str | None = Field(None, description="Default: the period after 'period'.")
+    method: Literal["auto", "last_period_uplift", "weighted_average", "regression_seasonal", "exponential_smoothing"] = "auto"
+    uplift: float = Field(0.10, ge=-0.5, le=1, description="The 'last period × (1 + uplift)' rule.")
+    weights: list[float] = Field(default_factory=lambda: [3.0, 2.0, 1.0], min_length=1)
+    stretch: float = Field(0.15, ge=0, le=1)
+    backtest_periods: int = Field(4, ge=1, le=12)
+    min_history_months: int = Field(6, ge=3)
+    seasonality_months: int = Field(12, ge=12, le=12)
+    too_easy: float = Field(0.9, gt=0, lt=1)
+    too_hard: float = Field(0.3, gt=0, lt=1)
+    split: Literal["capability_tier", "history_share", "equal"] = "capability_tier"
+    tier_weights: dict[Literal["A", "B", "C"], float] = Field(default_factory=lambda: {"A": 1.25, "B": 1.0, "C": 0.8})
+    ramp_months: float = Field(4, gt=0)
+    ramp_start_share: float = Field(0.25, ge=0, le=1)
+    floor_share: float = Field(0.5, ge=0, le=1, description="Lowest rep target as a share of the average.")
+    cap_share: float = Field(2.0, ge=1, description="Highest rep target as a multiple of the average.")
+    rounding: float = Field(1, gt=0, description="Targets are whole multiples of this (currency units).")
+    holidays_country: str = "CN"
+    as_of: date | None = Field(None, description="Date for pacing a period in progress (default: today).")
+    behind_threshold: float = Field(0.9, gt=0, le=1)
+    commission: CommissionParams = CommissionParams()
+
+    @model_validator(mode="after")
+    def _thresholds(self) -> TargetsParams:
+        if self.too_hard >= self.too_easy:
+            raise ValueError("too_hard must be below too_easy")
+        return self
+
+
 class ReportsConfig(_Model):
     audit: AuditParams = AuditParams()
     diagnosis: DiagnosisParams = DiagnosisParams()
+    targets: TargetsParams = TargetsParams()
 
 
 class Params(_Model):

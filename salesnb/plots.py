@@ -223,3 +223,69 @@ def _compact(value: float, _pos=None) -> str:
 
 _compact_number = plt.FuncFormatter(_compact)
 _percent = plt.FuncFormatter(lambda v, _pos=None: f"{v:.0%}")
+
+
+def target_history(series: pd.Series, path: pd.DataFrame, *, target: float, months: int, lang: Language, ax=None):
+    """Monthly history, the chosen method's forecast for the target months, and the target's monthly average."""
+    ax = ax or plt.figure().subplots()
+    ax.plot(series.index, series.to_numpy(), color=PALETTE[0], linewidth=1.8)
+    ax.plot(path["month"], path["forecast"], color=PALETTE[1], linewidth=2.2, marker="o", markersize=4)
+    ax.hlines(target / months, path["month"].min(), path["month"].max(), colors=PALETTE[3], linestyles="--", linewidth=1.6)
+    ax.yaxis.set_major_formatter(_compact_number)
+    ax.legend(
+        [t("tgt.history", lang), t("col.forecast", lang), t("col.target", lang)], frameon=False, loc="upper left"
+    )
+    ax.figure.autofmt_xdate()
+    return ax
+
+
+def rep_targets(split: pd.DataFrame, *, lang: Language, ax=None):
+    """Each rep's target (bars, coloured by tier when tiers exist)."""
+    shown = split.sort_values("target")
+    ax = ax or plt.figure(figsize=(8.0, max(3.0, 0.24 * len(shown) + 0.8))).subplots()
+    tier_colors = {"A": PALETTE[2], "B": PALETTE[0], "C": PALETTE[1]}
+    colors = [tier_colors.get(tier, PALETTE[0]) for tier in shown.get("tier", pd.Series("B", index=shown.index))]
+    labels = [n if isinstance(n, str) and n else r for n, r in zip(shown.get("name", shown["rep_id"]), shown["rep_id"], strict=True)]
+    ax.barh(labels, shown["target"], color=colors)
+    ax.xaxis.set_major_formatter(_compact_number)
+    ax.set_xlabel(t("col.target", lang))
+    if "tier" in shown:
+        handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in tier_colors.values()]
+        ax.legend(handles, [f"{t('col.tier', lang)} {k}" for k in tier_colors], frameon=False, loc="lower right")
+    return ax
+
+
+def phasing_chart(weeks: pd.DataFrame, *, lang: Language, ax=None):
+    """Weekly phased target (bars); weeks with holidays show fewer working days."""
+    ax = ax or plt.figure().subplots()
+    ax.bar(weeks["week_start"], weeks["target"], width=5, color=PALETTE[0], alpha=0.8)
+    ax.yaxis.set_major_formatter(_compact_number)
+    ax.set_ylabel(t("col.target", lang))
+    ax.figure.autofmt_xdate()
+    return ax
+
+
+def commission_curve(curve: pd.DataFrame, *, band_starts: list[float], lang: Language, ax=None):
+    """Total commission against team attainment 0–150 %, band boundaries dashed."""
+    ax = ax or plt.figure().subplots()
+    ax.plot(curve["attainment"], curve["payout"], color=PALETTE[0], linewidth=2.2)
+    for start in band_starts[1:]:
+        ax.axvline(start, color=PALETTE[7], linestyle="--", linewidth=1)
+    ax.xaxis.set_major_formatter(_percent)
+    ax.yaxis.set_major_formatter(_compact_number)
+    ax.set_xlabel(t("col.attainment", lang))
+    ax.set_ylabel(t("col.expected_payout", lang))
+    return ax
+
+
+def pacing_chart(reps: pd.DataFrame, *, threshold: float, lang: Language, ax=None):
+    """Each rep's pace (actual / phased target to date), the behind threshold dashed."""
+    shown = reps.sort_values("pace")
+    ax = ax or plt.figure(figsize=(8.0, max(3.0, 0.24 * len(shown) + 0.8))).subplots()
+    colors = [PALETTE[3] if b else PALETTE[2] for b in shown["behind"]]
+    ax.barh(shown["rep_id"].astype(str), shown["pace"], color=colors)
+    ax.axvline(threshold, color=PALETTE[7], linestyle="--", linewidth=1)
+    ax.axvline(1.0, color=PALETTE[7], linestyle=":", linewidth=1)
+    ax.xaxis.set_major_formatter(_percent)
+    ax.set_xlabel(t("col.pace", lang))
+    return ax

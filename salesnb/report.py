@@ -191,6 +191,16 @@ _VALUE_LABELS = {
     "archetype": lambda v, lang: t(f"arch.{v}", lang),
     "flag": lambda v, lang: t(f"flag.{v}", lang) if v else "",
     "action": lambda v, lang: t(f"action.{v}", lang),
+    "method": lambda v, lang: t(f"tgt.method.{v}", lang),
+    "scope": lambda v, lang: t(f"scope.{v}", lang),
+    "specific": lambda v, lang: t(f"smart.{v}", lang),
+    "measurable": lambda v, lang: t(f"smart.{v}", lang),
+    "achievable": lambda v, lang: t(f"smart.{v}", lang),
+    "achievable_reason": lambda v, lang: t(f"smart.{v}", lang),
+    "relevant": lambda v, lang: t(f"smart.{v}", lang),
+    "time_bound": lambda v, lang: t(f"smart.{v}", lang),
+    "basis": lambda v, lang: t(f"tgt.basis.{v}", lang),
+    "behind": lambda v, lang: t("yes" if v else "no", lang),
 }
 
 
