@@ -219,7 +219,7 @@ def reach_probability(target: float, forecast: float, *, log_sd: float) -> float
     """P(actual ≥ target) when log(actual / forecast) ~ Normal(0, log_sd), the backtest's error spread.
 
     >>> round(reach_probability(110, 100, log_sd=0.1), 3)
-    0.171
+    0.17
     """
     if forecast <= 0 or target <= 0:
         return float("nan")

@@ -315,7 +315,7 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "提示：达成概率高于 {easy}，目标偏低、缺乏激励；{low}（{easy} 概率）到 {high}（{hard} 概率）之间的目标更有挑战。",
     },
     "tgt.find.backtest": {
-        "en": "{method} had the lowest backtest error (MAPE {mape} over {n} held-out periods) against {naive} for the last-period rule; {months} months of history used.",
+        "en": "{method} had the lowest backtest error (MAPE {mape} over {n} held-out period(s)) against {naive} for the last-period rule; {months} months of history used.",
         "zh": "{method}的回测误差最低（{n} 个留出期的 MAPE 为 {mape}），“上期 × 增幅”规则为 {naive}；共使用 {months} 个月历史。",
     },
     "tgt.find.assumed_spread": {

@@ -140,7 +140,9 @@ class TargetsParams(_Model):
     enabled: bool = True
     metric: Literal["revenue", "won_deals", "new_customers", "csat"] = "revenue"
     target_period: str | None = Field(None, description="Default: the period after 'period'.")
-    method: Literal["auto", "last_period_uplift", "weighted_average", "regression_seasonal", "exponential_smoothing"] = "auto"
+    method: Literal[
+        "auto", "last_period_uplift", "weighted_average", "regression_seasonal", "exponential_smoothing"
+    ] = "auto"
     uplift: float = Field(0.10, ge=-0.5, le=1, description="The 'last period × (1 + uplift)' rule.")
     weights: list[float] = Field(default_factory=lambda: [3.0, 2.0, 1.0], min_length=1)
     stretch: float = Field(0.15, ge=0, le=1)

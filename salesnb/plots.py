@@ -230,11 +230,11 @@ def target_history(series: pd.Series, path: pd.DataFrame, *, target: float, mont
     ax = ax or plt.figure().subplots()
     ax.plot(series.index, series.to_numpy(), color=PALETTE[0], linewidth=1.8)
     ax.plot(path["month"], path["forecast"], color=PALETTE[1], linewidth=2.2, marker="o", markersize=4)
-    ax.hlines(target / months, path["month"].min(), path["month"].max(), colors=PALETTE[3], linestyles="--", linewidth=1.6)
-    ax.yaxis.set_major_formatter(_compact_number)
-    ax.legend(
-        [t("tgt.history", lang), t("col.forecast", lang), t("col.target", lang)], frameon=False, loc="upper left"
+    ax.hlines(
+        target / months, path["month"].min(), path["month"].max(), colors=PALETTE[3], linestyles="--", linewidth=1.6
     )
+    ax.yaxis.set_major_formatter(_compact_number)
+    ax.legend([t("tgt.history", lang), t("col.forecast", lang), t("col.target", lang)], frameon=False, loc="upper left")
     ax.figure.autofmt_xdate()
     return ax
 
@@ -245,7 +245,10 @@ def rep_targets(split: pd.DataFrame, *, lang: Language, ax=None):
     ax = ax or plt.figure(figsize=(8.0, max(3.0, 0.24 * len(shown) + 0.8))).subplots()
     tier_colors = {"A": PALETTE[2], "B": PALETTE[0], "C": PALETTE[1]}
     colors = [tier_colors.get(tier, PALETTE[0]) for tier in shown.get("tier", pd.Series("B", index=shown.index))]
-    labels = [n if isinstance(n, str) and n else r for n, r in zip(shown.get("name", shown["rep_id"]), shown["rep_id"], strict=True)]
+    labels = [
+        n if isinstance(n, str) and n else r
+        for n, r in zip(shown.get("name", shown["rep_id"]), shown["rep_id"], strict=True)
+    ]
     ax.barh(labels, shown["target"], color=colors)
     ax.xaxis.set_major_formatter(_compact_number)
     ax.set_xlabel(t("col.target", lang))

@@ -9,14 +9,14 @@ weeks and working days → SMART audit → tiered commission → pacing of a per
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import holidays as holiday_calendars
 import numpy as np
 import pandas as pd
 
 from salesnb import forecast as fc
-from salesnb import metrics, schema
+from salesnb import metrics
 from salesnb.data import CrmData
 from salesnb.metrics import Window
 from salesnb.params import CommissionParams, TargetsParams
@@ -140,13 +140,17 @@ def clip_shares(weights: np.ndarray, total: float, floors: np.ndarray, caps: np.
             break
         share = weights[free] / weights[free].sum() if weights[free].sum() > 0 else np.full(free.sum(), 1 / free.sum())
         amounts[free] = remaining * share
-        low = free & (amounts < floors)
         high = free & (amounts > caps)
-        if not low.any() and not high.any():
+        low = free & (amounts < floors)
+        # Fix one side at a time: capping the top frees money that may lift reps off the floor.
+        if high.any():
+            amounts[high] = caps[high]
+            fixed |= high
+        elif low.any():
+            amounts[low] = floors[low]
+            fixed |= low
+        else:
             break
-        amounts[low] = floors[low]
-        amounts[high] = caps[high]
-        fixed |= low | high
     return amounts
 
 
@@ -195,7 +199,9 @@ def working_days(window: Window, country: str) -> pd.DataFrame:
     calendar = holiday_calendars.country_holidays(country, years=sorted({d.year for d in days}))
     holiday = np.array([d.date() in calendar for d in days])
     names = [calendar.get(d.date(), "") for d in days]
-    return pd.DataFrame({"day": days, "holiday": holiday, "holiday_name": names, "working": (days.weekday < 5) & ~holiday})
+    return pd.DataFrame(
+        {"day": days, "holiday": holiday, "holiday_name": names, "working": (days.day_of_week < 5) & ~holiday}
+    )
 
 
 def seasonal_index(series: pd.Series) -> pd.Series | None:
@@ -213,7 +219,9 @@ def seasonal_index(series: pd.Series) -> pd.Series | None:
     return index / index.mean()
 
 
-def phase(total: float, window: Window, *, index: pd.Series | None, country: str, unit: float) -> dict[str, pd.DataFrame]:
+def phase(
+    total: float, window: Window, *, index: pd.Series | None, country: str, unit: float
+) -> dict[str, pd.DataFrame]:
     """Phase a period total to months (seasonality), then to working days; weeks sum the days."""
     days = working_days(window, country)
     days["month"] = days["day"].dt.to_period("M").dt.to_timestamp()
@@ -235,10 +243,12 @@ def phase(total: float, window: Window, *, index: pd.Series | None, country: str
         in_month["target"] = round_to_total(raw, row.target, unit=unit) if count else 0.0
         daily.append(in_month)
     days = pd.concat(daily, ignore_index=True)
-    days["week_start"] = days["day"] - pd.to_timedelta(days["day"].dt.weekday, unit="D")
+    days["week_start"] = days["day"] - pd.to_timedelta(days["day"].dt.day_of_week, unit="D")
     weeks = (
         days.groupby("week_start")
-        .agg(first_day=("day", "min"), last_day=("day", "max"), working_days=("working", "sum"), target=("target", "sum"))
+        .agg(
+            first_day=("day", "min"), last_day=("day", "max"), working_days=("working", "sum"), target=("target", "sum")
+        )
         .reset_index()
     )
     return {"months": months, "weeks": weeks, "days": days.drop(columns="month")}
@@ -270,6 +280,7 @@ def smart_audit(
     options: TargetsParams,
 ) -> pd.DataFrame:
     """One row per target (team, then reps): each SMART criterion pass/warn with its reason code."""
+
     def achievable(p: float) -> tuple[str, str]:
         if p != p:
             return "warn", "achievable_unknown"
@@ -342,8 +353,14 @@ def cost_curve(split: pd.DataFrame, options: CommissionParams, *, top: float = 1
     targets = split["target"].to_numpy(dtype=float)
     payout = [float(commission(level * targets, targets, options).sum()) for level in levels]
     revenue = levels * targets.sum()
-    return pd.DataFrame({"attainment": levels, "revenue": revenue, "payout": payout,
-                         "cost_share": np.divide(payout, revenue, out=np.zeros(len(levels)), where=revenue > 0)})
+    return pd.DataFrame(
+        {
+            "attainment": levels,
+            "revenue": revenue,
+            "payout": payout,
+            "cost_share": np.divide(payout, revenue, out=np.zeros(len(levels)), where=revenue > 0),
+        }
+    )
 
 
 def expected_payout(
@@ -375,7 +392,9 @@ def expected_payout(
 # --- pacing -------------------------------------------------------------------------------------------------
 
 
-def pacing(data: CrmData, window: Window, as_of: date, options: TargetsParams, *, index: pd.Series | None) -> dict | None:
+def pacing(
+    data: CrmData, window: Window, as_of: date, options: TargetsParams, *, index: pd.Series | None
+) -> dict | None:
     """Actual revenue to date against the phased target of a period in progress, team and reps."""
     if not (window.start <= as_of <= window.end) or not data.has("targets"):
         return None
@@ -510,8 +529,29 @@ def plan_targets(data: CrmData) -> TargetPlan:
     others = _other_metrics(data, options, history_end, window)
     empty = pd.DataFrame()
     if not check.enough:
-        return TargetPlan(metric, window, check, series, None, None, np.nan, np.nan, np.nan, np.nan, True, others,
-                          empty, {}, empty, empty, None, None, pace, as_of, options)
+        return TargetPlan(
+            metric,
+            window,
+            check,
+            series,
+            None,
+            None,
+            np.nan,
+            np.nan,
+            np.nan,
+            np.nan,
+            True,
+            others,
+            empty,
+            {},
+            empty,
+            empty,
+            None,
+            None,
+            pace,
+            as_of,
+            options,
+        )
     found = _baselines(series, options, window, metric)
     method = found.chosen if options.method == "auto" else options.method
     row = found.forecasts.set_index("method").loc[method]
@@ -534,18 +574,62 @@ def plan_targets(data: CrmData) -> TargetPlan:
         payout = expected_payout(split, forecast, team_target, log_sd=log_sd, options=options.commission)
         curve = cost_curve(split, options.commission)
     rep_probability = payout.set_index("rep_id")["reach_probability"] if payout is not None else pd.Series(dtype=float)
-    smart = smart_audit(
-        team_target, split if additive else split.assign(target=team_target * 0), window, metric=metric,
-        measurable=_metric_available(data, metric), team_probability=probability,
-        rep_probability=rep_probability, options=options,
-    ) if additive else smart_audit(team_target, split.iloc[0:0], window, metric=metric, measurable=True,
-                                   team_probability=probability, rep_probability=rep_probability, options=options)
+    smart = (
+        smart_audit(
+            team_target,
+            split if additive else split.assign(target=team_target * 0),
+            window,
+            metric=metric,
+            measurable=_metric_available(data, metric),
+            team_probability=probability,
+            rep_probability=rep_probability,
+            options=options,
+        )
+        if additive
+        else smart_audit(
+            team_target,
+            split.iloc[0:0],
+            window,
+            metric=metric,
+            measurable=True,
+            team_probability=probability,
+            rep_probability=rep_probability,
+            options=options,
+        )
+    )
     months = pd.date_range(window.start, periods=window.months, freq="MS")
-    path = fc.forecast_months(fc.trim_warm_up(series)[0], method, window.months, period_months=window.months,
-                              uplift=options.uplift, weights=tuple(options.weights))
-    return TargetPlan(metric, window, check, series, found, method, forecast, team_target, probability, log_sd,
-                      assumed, others, split, phasing, rep_months, smart, payout, curve, pace, as_of, options,
-                      pd.DataFrame({"month": months, "forecast": path}))
+    path = fc.forecast_months(
+        fc.trim_warm_up(series)[0],
+        method,
+        window.months,
+        period_months=window.months,
+        uplift=options.uplift,
+        weights=tuple(options.weights),
+    )
+    return TargetPlan(
+        metric,
+        window,
+        check,
+        series,
+        found,
+        method,
+        forecast,
+        team_target,
+        probability,
+        log_sd,
+        assumed,
+        others,
+        split,
+        phasing,
+        rep_months,
+        smart,
+        payout,
+        curve,
+        pace,
+        as_of,
+        options,
+        pd.DataFrame({"month": months, "forecast": path}),
+    )
 
 
 def _baselines(series: pd.Series, options: TargetsParams, window: Window, metric: str) -> fc.Baselines:

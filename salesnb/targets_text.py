@@ -47,8 +47,12 @@ def findings(plan, lang: Language, currency: str) -> list[str]:
     )
     low, high = reachable_range(plan)
     too_easy, too_hard = plan.thresholds
-    band = dict(low=fmt_value(low, plan.metric, currency), high=fmt_value(high, plan.metric, currency),
-                easy=fmt_pct(too_easy, digits=0), hard=fmt_pct(too_hard, digits=0))
+    band = dict(
+        low=fmt_value(low, plan.metric, currency),
+        high=fmt_value(high, plan.metric, currency),
+        easy=fmt_pct(too_easy, digits=0),
+        hard=fmt_pct(too_hard, digits=0),
+    )
     if plan.probability > too_easy:
         out.append(t("tgt.find.too_easy", lang, **band))
     elif plan.probability < too_hard:
@@ -116,7 +120,11 @@ def baselines_view(plan, currency: str) -> pd.DataFrame:
 
 def split_view(plan, currency: str) -> pd.DataFrame:
     split = plan.split
-    columns = [c for c in ("rep_id", "name", "team", "tier", "tenure_months", "ramp", "trailing_revenue", "target", "share") if c in split]
+    columns = [
+        c
+        for c in ("rep_id", "name", "team", "tier", "tenure_months", "ramp", "trailing_revenue", "target", "share")
+        if c in split
+    ]
     view = split[columns].copy()
     if "tenure_months" in view:
         view["tenure_months"] = view["tenure_months"].round(0)
@@ -130,8 +138,21 @@ def split_view(plan, currency: str) -> pd.DataFrame:
 def smart_view(plan) -> pd.DataFrame:
     view = plan.smart.copy()
     view["rep_id"] = view["rep_id"].fillna("—")
-    return view[["scope", "rep_id", "target", "probability", "specific", "measurable", "achievable", "achievable_reason",
-                 "relevant", "time_bound", "period"]]
+    return view[
+        [
+            "scope",
+            "rep_id",
+            "target",
+            "probability",
+            "specific",
+            "measurable",
+            "achievable",
+            "achievable_reason",
+            "relevant",
+            "time_bound",
+            "period",
+        ]
+    ]
 
 
 def other_metrics_view(plan, currency: str) -> pd.DataFrame:

@@ -27,6 +27,14 @@ def demo_dir(tmp_path_factory) -> Path:
     return write_demo(tmp_path_factory.mktemp("demo"), n_deals=4_000, seed=11)
 
 
+@pytest.fixture(scope="session")
+def demo20k_dir(tmp_path_factory) -> Path:
+    """The demo at its default size and seed, for tests that recover planted truths."""
+    from salesnb.demo import write_demo
+
+    return write_demo(tmp_path_factory.mktemp("demo20k"), n_deals=20_000, seed=7)
+
+
 @pytest.fixture
 def write_params(tmp_path):
     """Write a params YAML into tmp_path; keys given replace the defaults."""

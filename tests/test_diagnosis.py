@@ -20,10 +20,8 @@ from salesnb.runner import run
 
 
 @pytest.fixture(scope="module")
-def demo20k(tmp_path_factory):
-    from salesnb.demo import write_demo
-
-    folder = write_demo(tmp_path_factory.mktemp("demo20k"), n_deals=20_000, seed=7)
+def demo20k(demo20k_dir):
+    folder = demo20k_dir
     params = yaml.safe_load((REPO_ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"))
     params["data"]["base_dir"] = str(folder)
     path = folder / "params.yaml"

@@ -2,9 +2,9 @@
 
 from salesnb.data.dataset import (
     CrmData,
-    from_frames,
     LoadReport,
     TableAccount,
+    from_frames,
     load_data,
     load_snapshot,
     read_canonical,
