@@ -19,6 +19,7 @@ REPORTS: dict[str, str] = {
     "audit": "00_data_audit",
     "diagnosis": "01_diagnosis",
     "targets": "02_targets",
+    "funnel": "03_funnel",
 }
 
 # Rows shown per exclusion reason in the audit.

@@ -229,6 +229,7 @@ class _Deals:
     stage_days: np.ndarray
     n_passed: np.ndarray
     stalled: np.ndarray
+    stall_stage: np.ndarray  # index into STAGES of the stage each stalled deal lingers in
 
 
 def generate_demo(*, n_deals: int = 20_000, seed: int = 7) -> DemoData:
@@ -458,6 +459,7 @@ def _draw_deals(rng: np.random.Generator, roster: _Roster, n_deals: int) -> _Dea
         stage_days=stage_days,
         n_passed=n_passed,
         stalled=stalled,
+        stall_stage=stall_stage,
     )
 
 
@@ -1157,6 +1159,14 @@ def _truth(
         "stalled_deals": {
             "count": int(deals.stalled.size),
             "open_at_snapshot": int((status[deals.stalled] == 0).sum()),
+            "open_deals": [
+                {"deal_id": deal_id, "stalled_stage": STAGES[stage]}
+                for deal_id, stage in zip(
+                    _deal_ids(deals.stalled[status[deals.stalled] == 0], n_deals).tolist(),
+                    deals.stall_stage[status[deals.stalled] == 0].tolist(),
+                    strict=True,
+                )
+            ],
             "stage_time_factor": list(_STALL_FACTOR),
             "notes": "one stage of each stalled deal lasts 4-12x its usual time; stuck-deal lists should be "
             "dominated by the stalled deals still open (truth gives counts, not a list, since natural slow "

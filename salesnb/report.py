@@ -201,6 +201,7 @@ _VALUE_LABELS = {
     "time_bound": lambda v, lang: t(f"smart.{v}", lang),
     "basis": lambda v, lang: t(f"tgt.basis.{v}", lang),
     "behind": lambda v, lang: t("yes" if v else "no", lang),
+    "direction": lambda v, lang: t(f"direction.{v}", lang),
 }
 
 

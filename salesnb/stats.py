@@ -25,6 +25,7 @@ def wilson_interval(successes, trials, *, confidence: float = CONFIDENCE) -> tup
     """
     successes = np.asarray(successes, dtype=float)
     trials = np.asarray(trials, dtype=float)
+    successes = np.minimum(successes, trials)  # period-mode counts can exceed their base; the rate caps at 1
     safe = np.where(trials > 0, trials, 1)
     low, high = proportion_confint(successes, safe, alpha=1 - confidence, method="wilson")
     low = np.where(trials > 0, low, np.nan)

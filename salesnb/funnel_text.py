@@ -1,0 +1,124 @@
+"""Words and display frames for report 03 (everything comes from a FunnelReport)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from salesnb.labels import Language, fmt_int, fmt_money, fmt_pct, t
+
+
+def _ci(value: float, low: float, high: float) -> str:
+    if value != value:
+        return "–"
+    return f"{fmt_pct(value)} ({fmt_pct(low, digits=0)}–{fmt_pct(high, digits=0)})"
+
+
+def findings(report, lang: Language, currency: str) -> list[str]:
+    out = []
+    top = report.bottlenecks.dropna(subset=["gain_per_period"])
+    top = top[top["gain_per_period"] > 0]
+    if len(top):
+        best = top.iloc[0]
+        named = _supported(report, best)
+        key = "fun.find.bottleneck_team" if named else "fun.find.bottleneck"
+        out.append(
+            t(
+                key,
+                lang,
+                stage=best["stage"],
+                next_stage=best["next_stage"],
+                team=best["group"],
+                conversion=fmt_pct(best["conversion"], digits=0),
+                benchmark=fmt_pct(best["benchmark"], digits=0),
+                gain=fmt_money(best["gain_per_period"], currency),
+            )
+        )
+    else:
+        out.append(t("fun.find.no_bottleneck", lang))
+    funnel = report.funnel
+    if len(funnel):
+        steps = funnel[funnel["drop_off"].notna()]
+        worst = steps.loc[steps["drop_off"].idxmax()]
+        won = funnel.iloc[-1]
+        out.append(
+            t(
+                "fun.find.overall",
+                lang,
+                deals=fmt_int(funnel.iloc[0]["reached"]),
+                won=fmt_pct(won["cumulative"]),
+                stage=worst["stage"],
+                drop=fmt_int(worst["drop_off"]),
+                share=fmt_pct(1 - worst["next_step"], digits=0),
+            )
+        )
+    if report.times is not None and len(report.times):
+        slow = report.times.loc[report.times["p50"].idxmax()]
+        out.append(t("fun.find.time", lang, stage=slow["stage"], p50=f"{slow['p50']:.0f}", p90=f"{slow['p90']:.0f}"))
+    if len(report.stuck):
+        by_rep = report.stuck.groupby("rep_id").size().sort_values(ascending=False)
+        amount = report.stuck["amount"].sum()
+        out.append(
+            t(
+                "fun.find.stuck",
+                lang,
+                n=fmt_int(len(report.stuck)),
+                amount=fmt_money(amount, currency) if amount == amount and amount > 0 else "–",
+                rep=str(by_rep.index[0]),
+                rep_n=int(by_rep.iloc[0]),
+                q=f"p{int(report.options.stuck_quantile * 100)}",
+            )
+        )
+    if not report.has_history:
+        out.append(t("fun.find.no_history", lang))
+    elif report.moves is not None:
+        moves = report.moves.set_index("move")["deals"]
+        out.append(
+            t("fun.find.moves", lang, skip=fmt_int(moves["skip"]), backward=fmt_int(moves["backward"]),
+              reopen=fmt_int(moves["reopen"]), late=fmt_int(moves["late_entry"]))
+        )
+    return out[:5]
+
+
+def _supported(report, row) -> bool:
+    """Name a team only when its conversion at that step differs significantly from the rest."""
+    if row["group"] == "all" or "team" not in report.tests:
+        return False
+    tests = report.tests["team"]
+    hit = tests[(tests["team"] == row["group"]) & (tests["stage"] == row["stage"])]
+    return bool(len(hit) and hit["significant"].iloc[0] and hit["direction"].iloc[0] == "lower")
+
+
+def funnel_view(funnel: pd.DataFrame) -> pd.DataFrame:
+    view = pd.DataFrame(
+        {
+            "stage": funnel["stage"],
+            "reached": funnel["reached"],
+            "next_step_ci": [_ci(v, lo, hi) for v, lo, hi in zip(funnel["next_step"], funnel.get("next_low"), funnel.get("next_high"), strict=True)],
+            "cumulative_ci": [_ci(v, lo, hi) for v, lo, hi in zip(funnel["cumulative"], funnel["cum_low"], funnel["cum_high"], strict=True)],
+            "drop_off": funnel["drop_off"],
+            "drop_amount": funnel["drop_amount"].round(0),
+            "lost_here": funnel["lost_here"],
+            "open_here": funnel["open_here"],
+        }
+    )
+    return view
+
+
+def bottleneck_view(frame: pd.DataFrame, lang: Language) -> pd.DataFrame:
+    view = frame.head(10).copy()
+    view["group"] = view["group"].replace({"all": t("fun.all_teams", lang)})
+    view["step"] = view["stage"] + " → " + view["next_stage"]
+    view["gain_per_period"] = view["gain_per_period"].round(0)
+    view["deal_size"] = view["deal_size"].round(0)
+    return view[["group", "step", "reached", "conversion", "benchmark", "gap", "downstream_win_rate", "deal_size", "gain_per_period"]]
+
+
+def tests_view(tests: pd.DataFrame, by: str) -> pd.DataFrame:
+    shown = tests[tests["significant"]].copy()
+    return shown[[by, "stage", "reached", "next_step", "rest", "p_adjusted", "direction"]].rename(columns={by: "group"})
+
+
+def stuck_view(stuck: pd.DataFrame) -> pd.DataFrame:
+    columns = [c for c in ("rep_id", "name", "deal_id", "account_id", "current_stage", "in_stage_since", "days_in_stage",
+                           "threshold", "amount", "expected_close_at") if c in stuck]
+    return stuck[columns]
