@@ -47,7 +47,9 @@ def pipeline_stages(stages: StageConfig) -> list[str]:
 # --- per-deal stage facts -------------------------------------------------------------------------------
 
 
-def deal_facts(data: CrmData, *, stages: StageConfig, policy: str, lost_without_history: str | None = None) -> ibis.Table:
+def deal_facts(
+    data: CrmData, *, stages: StageConfig, policy: str, lost_without_history: str | None = None
+) -> ibis.Table:
     """One row per deal: the furthest pipeline rank it reached, its (implied) first entry per stage,
     status, amount and the columns groups are made of.
 
@@ -72,7 +74,8 @@ def deal_facts(data: CrmData, *, stages: StageConfig, policy: str, lost_without_
             later = [recorded[j] for j in range(i, len(names))]
             entry[i] = ibis.coalesce(*later) if policy == "count_as_passed" and len(later) > 1 else recorded[i]
         reached = {
-            i: (facts.max_rank >= i) if policy == "count_as_passed" else recorded[i].notnull() for i in range(len(names))
+            i: (facts.max_rank >= i) if policy == "count_as_passed" else recorded[i].notnull()
+            for i in range(len(names))
         }
     else:
         current = deals.stage.cases(*ranks.items(), else_=None) if "stage" in deals.columns else ibis.literal(None)
@@ -86,8 +89,10 @@ def deal_facts(data: CrmData, *, stages: StageConfig, policy: str, lost_without_
         facts = deals.mutate(max_rank=max_rank)
         entry = {0: facts.created_at}
         for i in range(1, len(names)):
-            entry[i] = ibis.cases((facts.max_rank >= i, facts.closed_at if i == won_rank else ibis.null("timestamp")),
-                                  else_=ibis.null("timestamp"))
+            entry[i] = ibis.cases(
+                (facts.max_rank >= i, facts.closed_at if i == won_rank else ibis.null("timestamp")),
+                else_=ibis.null("timestamp"),
+            )
         reached = {i: facts.max_rank >= i for i in range(len(names))}
     facts = facts.mutate(
         **{f"reached_{i}": reached[i].cast("int64") for i in range(len(names))},
@@ -117,7 +122,9 @@ def funnel_table(
     else:  # stage entries that fall in the window
         table = facts
         counted = {
-            i: ((facts[f"entry_{i}"] >= start) & (facts[f"entry_{i}"] < end) & (facts[f"reached_{i}"] == 1)).cast("int64")
+            i: ((facts[f"entry_{i}"] >= start) & (facts[f"entry_{i}"] < end) & (facts[f"reached_{i}"] == 1)).cast(
+                "int64"
+            )
             for i in range(n)
         }
     amount = ibis.coalesce(table.amount, 0)
@@ -125,8 +132,12 @@ def funnel_table(
     for i in range(n):
         aggregates[f"reached_{i}"] = counted[i].sum()
         aggregates[f"amount_{i}"] = (counted[i] * amount).sum()
-        aggregates[f"lost_{i}"] = ((table.status == schema.LOST) & (table.max_rank == i) & (counted[i] == 1)).cast("int64").sum()
-        aggregates[f"open_{i}"] = ((table.status == schema.OPEN) & (table.max_rank == i) & (counted[i] == 1)).cast("int64").sum()
+        aggregates[f"lost_{i}"] = (
+            ((table.status == schema.LOST) & (table.max_rank == i) & (counted[i] == 1)).cast("int64").sum()
+        )
+        aggregates[f"open_{i}"] = (
+            ((table.status == schema.OPEN) & (table.max_rank == i) & (counted[i] == 1)).cast("int64").sum()
+        )
     wide = (table.group_by(keys).aggregate(**aggregates) if keys else table.aggregate(**aggregates)).to_pandas()
     rows = []
     for _, row in wide.iterrows():
@@ -145,7 +156,9 @@ def funnel_table(
                     "next_step": nxt / reached if i + 1 < n and reached else np.nan,
                     "cumulative": reached / first if first else np.nan,
                     "drop_off": reached - nxt if i + 1 < n else np.nan,
-                    "drop_amount": float(row[f"amount_{i}"] or 0) - float(row[f"amount_{i + 1}"] or 0) if i + 1 < n else np.nan,
+                    "drop_amount": float(row[f"amount_{i}"] or 0) - float(row[f"amount_{i + 1}"] or 0)
+                    if i + 1 < n
+                    else np.nan,
                     "lost_here": int(row[f"lost_{i}"]),
                     "open_here": int(row[f"open_{i}"]),
                 }
@@ -156,7 +169,9 @@ def funnel_table(
     valid = out["next_reached"].notna()
     low, high = wilson_interval(out.loc[valid, "next_reached"], out.loc[valid, "reached"])
     out.loc[valid, "next_low"], out.loc[valid, "next_high"] = low, high
-    firsts = out.groupby(keys)["reached"].transform("first") if keys else pd.Series(out["reached"].iloc[0], index=out.index)
+    firsts = (
+        out.groupby(keys)["reached"].transform("first") if keys else pd.Series(out["reached"].iloc[0], index=out.index)
+    )
     out["cum_low"], out["cum_high"] = wilson_interval(out["reached"], firsts)
     return out
 
@@ -198,7 +213,9 @@ def stage_durations(data: CrmData, *, stages: StageConfig, limit: int = 200_000)
 
 def time_to_close(deals: ibis.Table, window: Window | None = None) -> pd.DataFrame:
     """Days from created to closed for won and lost deals (closed in the window when given)."""
-    closed = deals.filter(deals.status.isin(schema.CLOSED_STATUSES) & deals.closed_at.notnull() & deals.created_at.notnull())
+    closed = deals.filter(
+        deals.status.isin(schema.CLOSED_STATUSES) & deals.closed_at.notnull() & deals.created_at.notnull()
+    )
     if window is not None:
         closed = closed.filter(
             (closed.closed_at >= ibis.timestamp(pd.Timestamp(window.start)))
@@ -219,15 +236,19 @@ def as_of_date(data: CrmData, options: FunnelParams) -> date:
     if options.as_of:
         return options.as_of
     deals = data.deals
-    latest = [deals.created_at.max().execute(), deals.closed_at.max().execute()] if "closed_at" in deals.columns else [
-        deals.created_at.max().execute()
-    ]
+    latest = (
+        [deals.created_at.max().execute(), deals.closed_at.max().execute()]
+        if "closed_at" in deals.columns
+        else [deals.created_at.max().execute()]
+    )
     if data.has("stage_history"):
         latest.append(data.stage_history.entered_at.max().execute())
     return max(pd.Timestamp(d) for d in latest if d is not None and not pd.isna(d)).date()
 
 
-def stuck_deals(data: CrmData, *, stages: StageConfig, as_of: date, quantile: float = 0.9) -> tuple[pd.DataFrame, pd.DataFrame]:
+def stuck_deals(
+    data: CrmData, *, stages: StageConfig, as_of: date, quantile: float = 0.9
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Open deals in their current stage for longer than the stage's ``quantile`` of exit times.
 
     Returns (stuck deals, thresholds per stage). Without stage history the time is counted from
@@ -251,23 +272,45 @@ def stuck_deals(data: CrmData, *, stages: StageConfig, as_of: date, quantile: fl
         rows = rows.mutate(days_in_stage=_days(today, rows.in_stage_since) - 1)
         rows = rows.inner_join(thresholds, rows.current_stage == thresholds.stage)
     else:
-        closed = deals.filter(deals.status.isin(schema.CLOSED_STATUSES) & deals.closed_at.notnull() & deals.created_at.notnull())
+        closed = deals.filter(
+            deals.status.isin(schema.CLOSED_STATUSES) & deals.closed_at.notnull() & deals.created_at.notnull()
+        )
         limit = _days(closed.closed_at, closed.created_at).quantile(quantile).execute()
         stage = open_deals.stage if "stage" in open_deals.columns else ibis.literal(stages.order[0])
         rows = open_deals.filter(open_deals.created_at.notnull()).mutate(
-            current_stage=stage, in_stage_since=open_deals.created_at, threshold=ibis.literal(float(limit)),
+            current_stage=stage,
+            in_stage_since=open_deals.created_at,
+            threshold=ibis.literal(float(limit)),
         )
         rows = rows.mutate(days_in_stage=_days(today, rows.in_stage_since) - 1)
         thresholds = None
     rows = rows.filter(rows.days_in_stage > rows.threshold)
-    columns = [c for c in ("deal_id", "rep_id", "name", "team", "account_id", "current_stage", "in_stage_since",
-                           "days_in_stage", "threshold", "amount", "expected_close_at", "created_at") if c in rows.columns]
+    columns = [
+        c
+        for c in (
+            "deal_id",
+            "rep_id",
+            "name",
+            "team",
+            "account_id",
+            "current_stage",
+            "in_stage_since",
+            "days_in_stage",
+            "threshold",
+            "amount",
+            "expected_close_at",
+            "created_at",
+        )
+        if c in rows.columns
+    ]
     out = rows.select(*columns).to_pandas()
     out = out.sort_values(["rep_id", "days_in_stage"], ascending=[True, False]).reset_index(drop=True)
     out["days_in_stage"] = out["days_in_stage"].round(0)
     out["threshold"] = out["threshold"].round(0)
-    limits = thresholds.to_pandas() if thresholds is not None else pd.DataFrame(
-        {"stage": ["(created → closed)"], "threshold": [float(limit)], "exits": [np.nan]}
+    limits = (
+        thresholds.to_pandas()
+        if thresholds is not None
+        else pd.DataFrame({"stage": ["(created → closed)"], "threshold": [float(limit)], "exits": [np.nan]})
     )
     return out, limits
 
@@ -294,7 +337,9 @@ def compare_groups(frame: pd.DataFrame, by: str, *, min_deals: int, alpha: float
                         p = sps.fisher_exact(table)[1]
                     else:
                         p = sps.chi2_contingency(table, correction=False)[1]
-            rest_rate = (total_next - r.next_reached) / (total_reached - r.reached) if total_reached > r.reached else np.nan
+            rest_rate = (
+                (total_next - r.next_reached) / (total_reached - r.reached) if total_reached > r.reached else np.nan
+            )
             rows.append((getattr(r, by), stage, r.reached, r.next_step, rest_rate, small, p))
     out = pd.DataFrame(rows, columns=[by, "stage", "reached", "next_step", "rest", "small", "p"])
     tested = out["p"].notna()
@@ -312,7 +357,12 @@ def compare_groups(frame: pd.DataFrame, by: str, *, min_deals: int, alpha: float
 
 
 def bottlenecks(
-    facts: ibis.Table, window: Window, *, stages: StageConfig, options: FunnelParams, period_months: int,
+    facts: ibis.Table,
+    window: Window,
+    *,
+    stages: StageConfig,
+    options: FunnelParams,
+    period_months: int,
     mode: str = "cohort",
 ) -> pd.DataFrame:
     """Per step, overall and per team: the gap to the best quartile of reps (or the target conversion
@@ -334,16 +384,21 @@ def bottlenecks(
     size = cohort.amount.mean(where=won)
     downstream = {f"down_{i}": won.cast("int64").sum(where=cohort[f"reached_{i}"] == 1) for i in range(len(names))}
     sizes_all = cohort.aggregate(size=size, **downstream).to_pandas().iloc[0]
-    sizes = (cohort.group_by(keys).aggregate(size=size, **downstream).to_pandas().set_index("team")
-             if has_team else pd.DataFrame())
+    sizes = (
+        cohort.group_by(keys).aggregate(size=size, **downstream).to_pandas().set_index("team")
+        if has_team
+        else pd.DataFrame()
+    )
     # Gains are for the deals of the window; per period scales them to the params period's length.
     scale = period_months / window.months
     rows = []
     for i in range(len(names) - 1):
         step_reps = per_rep[(per_rep["step"] == i) & (per_rep["reached"] >= options.min_deals)]
         target = options.target_conversion.get(names[i])
-        benchmark = target if target is not None else (
-            float(step_reps["next_step"].quantile(0.75)) if len(step_reps) >= 4 else np.nan
+        benchmark = (
+            target
+            if target is not None
+            else (float(step_reps["next_step"].quantile(0.75)) if len(step_reps) >= 4 else np.nan)
         )
         for group, frame in groups.items():
             step = frame[frame["step"] == i].iloc[0]
@@ -352,10 +407,35 @@ def bottlenecks(
             downstream_rate = facts_row[f"down_{i + 1}"] / nxt["reached"] if nxt["reached"] else np.nan
             gap = max(0.0, benchmark - step["next_step"]) if benchmark == benchmark else np.nan
             gain = step["reached"] * gap * downstream_rate * facts_row["size"] * scale if gap == gap else np.nan
-            rows.append((group, names[i], names[i + 1], int(step["reached"]), step["next_step"], benchmark, gap,
-                         downstream_rate, facts_row["size"], gain))
-    out = pd.DataFrame(rows, columns=["group", "stage", "next_stage", "reached", "conversion", "benchmark", "gap",
-                                      "downstream_win_rate", "deal_size", "gain_per_period"])
+            rows.append(
+                (
+                    group,
+                    names[i],
+                    names[i + 1],
+                    int(step["reached"]),
+                    step["next_step"],
+                    benchmark,
+                    gap,
+                    downstream_rate,
+                    facts_row["size"],
+                    gain,
+                )
+            )
+    out = pd.DataFrame(
+        rows,
+        columns=[
+            "group",
+            "stage",
+            "next_stage",
+            "reached",
+            "conversion",
+            "benchmark",
+            "gap",
+            "downstream_win_rate",
+            "deal_size",
+            "gain_per_period",
+        ],
+    )
     return out.sort_values("gain_per_period", ascending=False, na_position="last").reset_index(drop=True)
 
 
@@ -367,14 +447,20 @@ def cohort_funnel(facts: ibis.Table, *, stages: StageConfig, months: int, until:
     names = pipeline_stages(stages)
     start = pd.Timestamp(metrics._add_months(until.replace(day=1), -(months - 1)))
     recent = facts.filter(
-        (facts.created_at >= ibis.timestamp(start)) & (facts.created_at < ibis.timestamp(pd.Timestamp(until) + pd.Timedelta(days=1)))
+        (facts.created_at >= ibis.timestamp(start))
+        & (facts.created_at < ibis.timestamp(pd.Timestamp(until) + pd.Timedelta(days=1)))
     )
     month = recent.created_at.truncate("M").name("month")
-    agg = recent.group_by(month).aggregate(
-        created=recent.count(),
-        still_open=(recent.status == schema.OPEN).cast("int64").sum(),
-        **{f"reached_{i}": recent[f"reached_{i}"].sum() for i in range(len(names))},
-    ).to_pandas().sort_values("month")
+    agg = (
+        recent.group_by(month)
+        .aggregate(
+            created=recent.count(),
+            still_open=(recent.status == schema.OPEN).cast("int64").sum(),
+            **{f"reached_{i}": recent[f"reached_{i}"].sum() for i in range(len(names))},
+        )
+        .to_pandas()
+        .sort_values("month")
+    )
     out = agg[["month", "created", "still_open"]].copy()
     for i, name in enumerate(names):
         out[name] = agg[f"reached_{i}"] / agg["created"]
@@ -393,13 +479,21 @@ def velocity(data: CrmData, *, as_of: date, months: int = 12, trailing_months: i
         cut = ibis.timestamp(month_end + pd.Timedelta(days=1))
         since = ibis.timestamp(month_end + pd.Timedelta(days=1) - pd.DateOffset(months=trailing_months))
         open_now = deals.filter((deals.created_at < cut) & ((deals.status == schema.OPEN) | (deals.closed_at >= cut)))
-        closed = deals.filter(deals.status.isin(schema.CLOSED_STATUSES) & (deals.closed_at >= since) & (deals.closed_at < cut))
+        closed = deals.filter(
+            deals.status.isin(schema.CLOSED_STATUSES) & (deals.closed_at >= since) & (deals.closed_at < cut)
+        )
         won = closed.status == schema.WON
         a = (open_now.group_by(keys) if keys else open_now).aggregate(open_deals=open_now.count()).to_pandas()
-        b = (closed.group_by(keys) if keys else closed).aggregate(
-            won=won.cast("int64").sum(), closed=closed.count(), size=closed.amount.mean(where=won),
-            cycle=_days(closed.closed_at, closed.created_at).mean(where=won),
-        ).to_pandas()
+        b = (
+            (closed.group_by(keys) if keys else closed)
+            .aggregate(
+                won=won.cast("int64").sum(),
+                closed=closed.count(),
+                size=closed.amount.mean(where=won),
+                cycle=_days(closed.closed_at, closed.created_at).mean(where=won),
+            )
+            .to_pandas()
+        )
         both = a.merge(b, on=keys, how="outer") if keys else pd.concat([a, b], axis=1)
         both["month_end"] = month_end.normalize()
         rows.append(both)
@@ -431,6 +525,7 @@ class FunnelReport:
     cohorts: pd.DataFrame
     velocity: pd.DataFrame
     options: FunnelParams
+    period_months: int = 3
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -442,9 +537,15 @@ class FunnelReport:
         return findings(self, lang, currency)
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        out = {"funnel": self.funnel, "bottlenecks": self.bottlenecks, "stuck_deals": self.stuck,
-               "stuck_thresholds": self.thresholds, "time_to_close": self.to_close, "cohorts": self.cohorts,
-               "velocity": self.velocity}
+        out = {
+            "funnel": self.funnel,
+            "bottlenecks": self.bottlenecks,
+            "stuck_deals": self.stuck,
+            "stuck_thresholds": self.thresholds,
+            "time_to_close": self.to_close,
+            "cohorts": self.cohorts,
+            "velocity": self.velocity,
+        }
         if self.times is not None:
             out["time_in_stage"] = self.times
         if self.moves is not None:
@@ -472,7 +573,9 @@ def analyse_funnel(data: CrmData) -> FunnelReport:
     window = funnel_window(data, options)
     as_of = as_of_date(data, options)
     has_history = data.has("stage_history")
-    facts = deal_facts(data, stages=stages, policy=stages.skipped, lost_without_history=options.lost_stage_without_history)
+    facts = deal_facts(
+        data, stages=stages, policy=stages.skipped, lost_without_history=options.lost_stage_without_history
+    )
     facts = facts.cache() if hasattr(facts, "cache") else facts
     # Without history, the current stage of every deal is all there is: count them all.
     mode = options.mode if has_history else "snapshot"
@@ -504,4 +607,5 @@ def analyse_funnel(data: CrmData) -> FunnelReport:
         cohorts=cohort_funnel(facts, stages=stages, months=options.cohort_months, until=window.end),
         velocity=velocity(data, as_of=as_of),
         options=options,
+        period_months=period_months,
     )

@@ -31,6 +31,7 @@ def findings(report, lang: Language, currency: str) -> list[str]:
                 conversion=fmt_pct(best["conversion"], digits=0),
                 benchmark=fmt_pct(best["benchmark"], digits=0),
                 gain=fmt_money(best["gain_per_period"], currency),
+                months=report.period_months,
             )
         )
     else:
@@ -62,7 +63,9 @@ def findings(report, lang: Language, currency: str) -> list[str]:
                 "fun.find.stuck",
                 lang,
                 n=fmt_int(len(report.stuck)),
-                amount=fmt_money(amount, currency) if amount == amount and amount > 0 else "–",
+                amount=fmt_money(amount, currency)
+                if amount == amount and amount > 0
+                else t("fun.amount_unknown", lang),
                 rep=str(by_rep.index[0]),
                 rep_n=int(by_rep.iloc[0]),
                 q=f"p{int(report.options.stuck_quantile * 100)}",
@@ -73,8 +76,14 @@ def findings(report, lang: Language, currency: str) -> list[str]:
     elif report.moves is not None:
         moves = report.moves.set_index("move")["deals"]
         out.append(
-            t("fun.find.moves", lang, skip=fmt_int(moves["skip"]), backward=fmt_int(moves["backward"]),
-              reopen=fmt_int(moves["reopen"]), late=fmt_int(moves["late_entry"]))
+            t(
+                "fun.find.moves",
+                lang,
+                skip=fmt_int(moves["skip"]),
+                backward=fmt_int(moves["backward"]),
+                reopen=fmt_int(moves["reopen"]),
+                late=fmt_int(moves["late_entry"]),
+            )
         )
     return out[:5]
 
@@ -93,8 +102,14 @@ def funnel_view(funnel: pd.DataFrame) -> pd.DataFrame:
         {
             "stage": funnel["stage"],
             "reached": funnel["reached"],
-            "next_step_ci": [_ci(v, lo, hi) for v, lo, hi in zip(funnel["next_step"], funnel.get("next_low"), funnel.get("next_high"), strict=True)],
-            "cumulative_ci": [_ci(v, lo, hi) for v, lo, hi in zip(funnel["cumulative"], funnel["cum_low"], funnel["cum_high"], strict=True)],
+            "next_step_ci": [
+                _ci(v, lo, hi)
+                for v, lo, hi in zip(funnel["next_step"], funnel.get("next_low"), funnel.get("next_high"), strict=True)
+            ],
+            "cumulative_ci": [
+                _ci(v, lo, hi)
+                for v, lo, hi in zip(funnel["cumulative"], funnel["cum_low"], funnel["cum_high"], strict=True)
+            ],
             "drop_off": funnel["drop_off"],
             "drop_amount": funnel["drop_amount"].round(0),
             "lost_here": funnel["lost_here"],
@@ -110,7 +125,19 @@ def bottleneck_view(frame: pd.DataFrame, lang: Language) -> pd.DataFrame:
     view["step"] = view["stage"] + " → " + view["next_stage"]
     view["gain_per_period"] = view["gain_per_period"].round(0)
     view["deal_size"] = view["deal_size"].round(0)
-    return view[["group", "step", "reached", "conversion", "benchmark", "gap", "downstream_win_rate", "deal_size", "gain_per_period"]]
+    return view[
+        [
+            "group",
+            "step",
+            "reached",
+            "conversion",
+            "benchmark",
+            "gap",
+            "downstream_win_rate",
+            "deal_size",
+            "gain_per_period",
+        ]
+    ]
 
 
 def tests_view(tests: pd.DataFrame, by: str) -> pd.DataFrame:
@@ -119,6 +146,20 @@ def tests_view(tests: pd.DataFrame, by: str) -> pd.DataFrame:
 
 
 def stuck_view(stuck: pd.DataFrame) -> pd.DataFrame:
-    columns = [c for c in ("rep_id", "name", "deal_id", "account_id", "current_stage", "in_stage_since", "days_in_stage",
-                           "threshold", "amount", "expected_close_at") if c in stuck]
+    columns = [
+        c
+        for c in (
+            "rep_id",
+            "name",
+            "deal_id",
+            "account_id",
+            "current_stage",
+            "in_stage_since",
+            "days_in_stage",
+            "threshold",
+            "amount",
+            "expected_close_at",
+        )
+        if c in stuck
+    ]
     return stuck[columns]

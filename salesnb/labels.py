@@ -417,15 +417,19 @@ LABELS: dict[str, dict[str, str]] = {
     # Funnel (report 03)
     "funnel.title": {"en": "Sales funnel", "zh": "销售漏斗"},
     "fun.all_teams": {"en": "all teams", "zh": "全部团队"},
+    "fun.amount_unknown": {"en": "amount unknown", "zh": "金额未知"},
     "fun.find.bottleneck_team": {
-        "en": "The biggest bottleneck is {stage} → {next_stage} in team {team}: {conversion} move on against {benchmark} for the best quarter of reps; closing that gap would add about {gain} per period (estimate).",
-        "zh": "最大的瓶颈在 {team} 团队的 {stage} → {next_stage}：推进率 {conversion}，而前 25% 销售为 {benchmark}；补齐差距每期约可增加 {gain}（估算）。",
+        "en": "The biggest bottleneck is {stage} → {next_stage} in team {team}: {conversion} move on against {benchmark} for the best quarter of reps; closing that gap would add about {gain} per {months}-month period (estimate).",
+        "zh": "最大的瓶颈在 {team} 团队的 {stage} → {next_stage}：推进率 {conversion}，而前 25% 销售为 {benchmark}；补齐差距每 {months} 个月约可增加 {gain}（估算）。",
     },
     "fun.find.bottleneck": {
-        "en": "The biggest bottleneck is {stage} → {next_stage}: {conversion} move on against {benchmark} for the best quarter of reps; closing that gap would add about {gain} per period (estimate).",
-        "zh": "最大的瓶颈在 {stage} → {next_stage}：推进率 {conversion}，而前 25% 销售为 {benchmark}；补齐差距每期约可增加 {gain}（估算）。",
+        "en": "The biggest bottleneck is {stage} → {next_stage}: {conversion} move on against {benchmark} for the best quarter of reps; closing that gap would add about {gain} per {months}-month period (estimate).",
+        "zh": "最大的瓶颈在 {stage} → {next_stage}：推进率 {conversion}，而前 25% 销售为 {benchmark}；补齐差距每 {months} 个月约可增加 {gain}（估算）。",
     },
-    "fun.find.no_bottleneck": {"en": "No step falls short of the best quarter of reps by a measurable amount.", "zh": "没有哪个阶段明显落后于前 25% 的销售。"},
+    "fun.find.no_bottleneck": {
+        "en": "No step falls short of the best quarter of reps by a measurable amount.",
+        "zh": "没有哪个阶段明显落后于前 25% 的销售。",
+    },
     "fun.find.overall": {
         "en": "Of {deals} deals at the first stage, {won} were won; most deals drop out after {stage} ({drop} deals, {share} of those reaching it).",
         "zh": "首阶段 {deals} 个商机中赢单 {won}；流失最多的是 {stage} 之后（{drop} 个，占到达者的 {share}）。",
@@ -453,8 +457,14 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "fun.mode.cohort": {"en": "Cohort: deals created in the window", "zh": "队列口径：窗口内新建的商机"},
     "fun.mode.period": {"en": "Period: stage entries in the window", "zh": "期间口径：窗口内进入各阶段的次数"},
-    "fun.mode.snapshot": {"en": "Snapshot: every deal by its current stage (no stage history)", "zh": "快照口径：按当前阶段统计全部商机（无阶段历史）"},
-    "fun.policy.count_as_passed": {"en": "reaching a later stage counts as passing the earlier ones", "zh": "到达后续阶段即视为通过之前阶段"},
+    "fun.mode.snapshot": {
+        "en": "Snapshot: every deal by its current stage (no stage history)",
+        "zh": "快照口径：按当前阶段统计全部商机（无阶段历史）",
+    },
+    "fun.policy.count_as_passed": {
+        "en": "reaching a later stage counts as passing the earlier ones",
+        "zh": "到达后续阶段即视为通过之前阶段",
+    },
     "fun.policy.as_recorded": {"en": "only stages recorded in the history count", "zh": "只计历史中记录的阶段"},
     "fun.no_history_note": {
         "en": "Without stage history, lost deals are assumed to have reached {lost}; open deals count at their current stage.",
@@ -467,7 +477,10 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "从首次进入某阶段到首次进入下一个阶段的天数（Salesforce 口径）；累计列为多次进入该阶段的时间之和（HubSpot 口径）。仍在该阶段的商机不计入。",
     },
     "fun.to_close": {"en": "Time to close", "zh": "成交周期"},
-    "fun.skip.time": {"en": "no stage history, so time per stage cannot be known", "zh": "没有阶段历史，无法得知各阶段停留时间"},
+    "fun.skip.time": {
+        "en": "no stage history, so time per stage cannot be known",
+        "zh": "没有阶段历史，无法得知各阶段停留时间",
+    },
     "fun.bottlenecks": {"en": "Bottleneck ranking", "zh": "瓶颈排名"},
     "fun.bottlenecks_note": {
         "en": "Benchmark: the best quarter of reps with at least {min} deals at the step{target}. Gain per period = deals reaching the step × conversion gap × win rate after the step × average won deal size, scaled to one {period} — an estimate.",

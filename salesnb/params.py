@@ -172,15 +172,23 @@ class TargetsParams(_Model):
 
 class FunnelParams(_Model):
     enabled: bool = True
-    mode: Literal["cohort", "period"] = Field("cohort", description="cohort: deals created in the window; period: stage entries in it.")
+    mode: Literal["cohort", "period"] = Field(
+        "cohort", description="cohort: deals created in the window; period: stage entries in it."
+    )
     window: Literal["period", "trailing_12_months"] = "trailing_12_months"
     min_deals: int = Field(20, ge=1, description="Groups with fewer deals at a step are flagged, not tested.")
     alpha: float = Field(0.05, gt=0, lt=1)
     stuck_quantile: float = Field(0.9, gt=0.5, lt=1)
-    target_conversion: dict[str, float] = Field(default_factory=dict, description="Stage -> next-step conversion target.")
+    target_conversion: dict[str, float] = Field(
+        default_factory=dict, description="Stage -> next-step conversion target."
+    )
     cohort_months: int = Field(12, ge=2, le=36)
-    lost_stage_without_history: str | None = Field(None, description="Without stage history: stage lost deals had reached.")
-    as_of: date | None = Field(None, description="'Today' for stuck deals and velocity (default: latest date in the data).")
+    lost_stage_without_history: str | None = Field(
+        None, description="Without stage history: stage lost deals had reached."
+    )
+    as_of: date | None = Field(
+        None, description="'Today' for stuck deals and velocity (default: latest date in the data)."
+    )
 
 
 class ReportsConfig(_Model):

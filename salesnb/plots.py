@@ -301,7 +301,9 @@ def funnel_bars(funnel: pd.DataFrame, *, lang: Language, ax=None):
     widths = funnel["reached"].to_numpy(dtype=float)
     ax.barh(y, widths, left=-widths / 2, color=PALETTE[0], alpha=0.85)
     for yy, (stage, reached) in zip(y, zip(funnel["stage"], funnel["reached"], strict=True), strict=True):
-        ax.text(0, yy, f"{stage}  {int(reached):,}", ha="center", va="center", color="white", fontsize=9, fontweight="bold")
+        ax.text(
+            0, yy, f"{stage}  {int(reached):,}", ha="center", va="center", color="white", fontsize=9, fontweight="bold"
+        )
     for yy, rate in zip(y[:-1], funnel["next_step"].iloc[:-1], strict=True):
         if rate == rate:
             ax.text(widths.max() / 2 * 1.02, yy - 0.5, f"↓ {rate:.0%}", va="center", fontsize=8.5, color="#44586a")
@@ -317,7 +319,9 @@ def stage_time_distribution(durations: pd.DataFrame, *, order: list[str], lang: 
     """Box plots of days in each stage (first-entry convention), outliers beyond the whiskers hidden."""
     ax = ax or plt.figure().subplots()
     present = [s for s in order if s in set(durations["stage"])]
-    sns.boxplot(data=durations, x="days", y="stage", order=present, ax=ax, color=PALETTE[0], showfliers=False, width=0.5)
+    sns.boxplot(
+        data=durations, x="days", y="stage", order=present, ax=ax, color=PALETTE[0], showfliers=False, width=0.5
+    )
     ax.set_xlabel(t("col.days_in_stage", lang))
     ax.set_ylabel("")
     return ax
@@ -332,8 +336,18 @@ def conversion_heatmap(frame: pd.DataFrame, by: str, *, names: pd.Series | None 
     if names is not None:
         grid.index = [names.get(i, i) for i in grid.index]
     ax = ax or plt.figure(figsize=(8.0, max(2.5, 0.26 * len(grid) + 1.2))).subplots()
-    sns.heatmap(grid, ax=ax, cmap="RdYlGn", vmin=0, vmax=1, annot=True, fmt=".0%", cbar=False, linewidths=0.5,
-                annot_kws={"fontsize": 7})
+    sns.heatmap(
+        grid,
+        ax=ax,
+        cmap="RdYlGn",
+        vmin=0,
+        vmax=1,
+        annot=True,
+        fmt=".0%",
+        cbar=False,
+        linewidths=0.5,
+        annot_kws={"fontsize": 7},
+    )
     ax.set_xlabel("")
     ax.set_ylabel("")
     return ax
@@ -343,8 +357,18 @@ def cohort_heatmap(cohorts: pd.DataFrame, *, stages: list[str], lang: Language, 
     """Creation months × stages: share of the cohort that reached each stage so far."""
     grid = cohorts.set_index(cohorts["month"].dt.strftime("%Y-%m"))[stages[1:]]
     ax = ax or plt.figure(figsize=(8.0, max(2.5, 0.3 * len(grid) + 1.0))).subplots()
-    sns.heatmap(grid, ax=ax, cmap="Blues", vmin=0, vmax=1, annot=True, fmt=".0%", cbar=False, linewidths=0.5,
-                annot_kws={"fontsize": 7})
+    sns.heatmap(
+        grid,
+        ax=ax,
+        cmap="Blues",
+        vmin=0,
+        vmax=1,
+        annot=True,
+        fmt=".0%",
+        cbar=False,
+        linewidths=0.5,
+        annot_kws={"fontsize": 7},
+    )
     ax.set_xlabel("")
     ax.set_ylabel(t("col.month", lang))
     return ax
@@ -355,7 +379,14 @@ def velocity_trend(velocity: pd.DataFrame, *, lang: Language, ax=None):
     ax = ax or plt.figure().subplots()
     if "team" in velocity:
         for i, (team, part) in enumerate(velocity.groupby("team")):
-            ax.plot(part["month_end"], part["velocity"], marker="o", markersize=3, color=PALETTE[i % len(PALETTE)], label=str(team))
+            ax.plot(
+                part["month_end"],
+                part["velocity"],
+                marker="o",
+                markersize=3,
+                color=PALETTE[i % len(PALETTE)],
+                label=str(team),
+            )
         ax.legend(frameon=False, fontsize=8, ncols=2)
     else:
         ax.plot(velocity["month_end"], velocity["velocity"], marker="o", markersize=3, color=PALETTE[0])
