@@ -40,6 +40,7 @@ lab: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_load.py --deals 1000000
+	$(BIN)/python benchmarks/bench_funnel.py --deals 1000000
 
 clean:
 	rm -rf $(VENV) outputs/*/ data/demo
