@@ -25,6 +25,11 @@ LOST = "Lost"
 
 
 def peak_mb() -> float:
+    """This process's peak resident memory. VmHWM starts afresh at exec, unlike ru_maxrss, which a
+    child inherits from the parent that generated the data."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -90,7 +95,12 @@ def run_pandas(folder: Path) -> dict:
     stats = left[left["stage"].isin(STAGES[:-1])].groupby("stage")["days"].quantile([0.5, 0.9]).unstack()
     thresholds = left.groupby("stage")["days"].quantile(0.9)
     today = pd.Timestamp("2025-12-31") + pd.Timedelta(days=1)
-    current = history[history["entered_at"] < today].sort_values(["deal_id", "entered_at", "stage"]).groupby("deal_id").tail(1)
+    current = (
+        history[history["entered_at"] < today]
+        .sort_values(["deal_id", "entered_at", "stage"])
+        .groupby("deal_id")
+        .tail(1)
+    )
     open_ids = deals.loc[deals["status"] == "open", "deal_id"]
     current = current[current["deal_id"].isin(open_ids)]
     days_in = (today - current["entered_at"]).dt.total_seconds() / 86400 - 1
@@ -143,13 +153,18 @@ def main() -> None:
     results = []
     for engine in ("ibis", "pandas"):
         done = subprocess.run(
-            [sys.executable, __file__, "--engine", engine, "--folder", str(folder)], capture_output=True, text=True, check=True
+            [sys.executable, __file__, "--engine", engine, "--folder", str(folder)],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         results.append(json.loads(done.stdout.strip().splitlines()[-1]))
     rows = results[0]["reached"]
     print(f"deals reaching each stage: {rows}")
     for r in results:
-        print(f"{r['engine']:12} load {r['load_s']:6.1f}s  metrics {r['metrics_s']:6.1f}s  peak RSS {r['peak_mb']:7,.0f} MB  stuck {r['stuck']:,}")
+        print(
+            f"{r['engine']:12} load {r['load_s']:6.1f}s  metrics {r['metrics_s']:6.1f}s  peak RSS {r['peak_mb']:7,.0f} MB  stuck {r['stuck']:,}"
+        )
     same = (
         results[0]["reached"] == results[1]["reached"]
         and results[0]["stuck"] == results[1]["stuck"]

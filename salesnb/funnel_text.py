@@ -142,6 +142,7 @@ def bottleneck_view(frame: pd.DataFrame, lang: Language) -> pd.DataFrame:
 
 def tests_view(tests: pd.DataFrame, by: str) -> pd.DataFrame:
     shown = tests[tests["significant"]].copy()
+    shown["p_adjusted"] = [("<0.001" if p < 0.001 else f"{p:.3f}") for p in shown["p_adjusted"]]
     return shown[[by, "stage", "reached", "next_step", "rest", "p_adjusted", "direction"]].rename(columns={by: "group"})
 
 

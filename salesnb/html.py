@@ -74,8 +74,20 @@ def font_face_for(text: str) -> str:
     )
 
 
+def without_stderr(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy without stderr streams: warnings are for the analyst (kept in the executed notebook), not the page."""
+    clean = nbformat.from_dict(nb)
+    for cell in clean.cells:
+        if "outputs" in cell:
+            cell.outputs = [
+                o for o in cell.outputs if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ]
+    return clean
+
+
 def notebook_to_html(nb: nbformat.NotebookNode, *, title: str, lang: Language) -> str:
-    """Render an executed notebook as a report page (inputs and prompts hidden)."""
+    """Render an executed notebook as a report page (inputs, prompts and stderr hidden)."""
+    nb = without_stderr(nb)
     exporter = HTMLExporter(
         template_name="salesnb",
         extra_template_basedirs=[str(TEMPLATES_DIR)],
