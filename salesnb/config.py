@@ -20,6 +20,7 @@ REPORTS: dict[str, str] = {
     "diagnosis": "01_diagnosis",
     "targets": "02_targets",
     "funnel": "03_funnel",
+    "case_study": "04_case_study",
 }
 
 # Rows shown per exclusion reason in the audit.

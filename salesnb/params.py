@@ -7,6 +7,7 @@ file and the key (and the closest allowed key).
 from __future__ import annotations
 
 import calendar
+import datetime as dt
 import difflib
 import re
 from datetime import date
@@ -191,11 +192,38 @@ class FunnelParams(_Model):
     )
 
 
+class CaseStudyParams(_Model):
+    enabled: bool = True
+    name: str = "Intervention"
+    date: dt.date | None = Field(None, description="First day of the intervention; without it the report says so.")
+    treated_teams: list[str] = Field(default_factory=list)
+    treated_reps: list[str] = Field(default_factory=list)
+    control_teams: list[str] | None = Field(None, description="Default: every team not treated.")
+    kpis: list[Literal["win_rate", "cycle_days", "deal_size", "csat", "attrition"]] = Field(
+        default_factory=lambda: ["win_rate", "cycle_days", "deal_size", "csat", "attrition"]
+    )
+    before_months: int = Field(12, ge=1, le=60)
+    after_months: int = Field(12, ge=1, le=60)
+    washout_days: int = Field(0, ge=0, le=365)
+    permutations: int = Field(500, ge=50, le=20_000)
+    bootstrap: int = Field(1000, ge=100, le=20_000)
+    seed: int = 7
+    alpha: float = Field(0.05, gt=0, lt=0.5)
+    power: float = Field(0.8, gt=0.5, lt=1)
+
+    @model_validator(mode="after")
+    def _treated(self) -> CaseStudyParams:
+        if self.date is not None and not (self.treated_teams or self.treated_reps):
+            raise ValueError("name the treated units: treated_teams or treated_reps")
+        return self
+
+
 class ReportsConfig(_Model):
     audit: AuditParams = AuditParams()
     diagnosis: DiagnosisParams = DiagnosisParams()
     targets: TargetsParams = TargetsParams()
     funnel: FunnelParams = FunnelParams()
+    case_study: CaseStudyParams = CaseStudyParams()
 
 
 class Params(_Model):
