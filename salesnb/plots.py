@@ -398,3 +398,34 @@ def velocity_trend(velocity: pd.DataFrame, *, lang: Language, ax=None):
     ax.set_ylabel(t("col.velocity", lang))
     ax.figure.autofmt_xdate()
     return ax
+
+
+GROUP_COLORS = {"treated": PALETTE[1], "control": PALETTE[0]}
+
+
+def kpi_over_time(monthly: pd.DataFrame, *, date, kpi_label: str, percent: bool, lang: Language, ax=None):
+    """Monthly KPI for treated and control, the intervention date as a vertical line."""
+    ax = ax or plt.figure(figsize=(8.0, 3.0)).subplots()
+    for group, color in GROUP_COLORS.items():
+        part = monthly[monthly["group"] == group]
+        if len(part):
+            ax.plot(part["month"], part["y"], marker="o", markersize=3, color=color, label=t(f"group.{group}", lang))
+    ax.axvline(pd.Timestamp(date), color=PALETTE[3], linestyle="--", linewidth=1.4)
+    ax.set_ylabel(kpi_label)
+    if percent:
+        ax.yaxis.set_major_formatter(_percent)
+    ax.legend(frameon=False, fontsize=8)
+    ax.figure.autofmt_xdate()
+    return ax
+
+
+def event_study_chart(events: pd.DataFrame, *, kpi_label: str, lang: Language, ax=None):
+    """Treated − control by quarter around the intervention with 95% intervals; zero dashed."""
+    ax = ax or plt.figure(figsize=(6.0, 3.0)).subplots()
+    ax.errorbar(events["quarter"], events["estimate"], yerr=[events["estimate"] - events["low"], events["high"] - events["estimate"]],
+                fmt="o", color=PALETTE[0], capsize=3)
+    ax.axhline(0, color=PALETTE[7], linestyle=":", linewidth=1)
+    ax.axvline(-0.5, color=PALETTE[3], linestyle="--", linewidth=1.2)
+    ax.set_xlabel(t("col.quarter", lang))
+    ax.set_ylabel(kpi_label)
+    return ax

@@ -202,6 +202,10 @@ _VALUE_LABELS = {
     "basis": lambda v, lang: t(f"tgt.basis.{v}", lang),
     "behind": lambda v, lang: t("yes" if v else "no", lang),
     "direction": lambda v, lang: t(f"direction.{v}", lang),
+    "group_name": lambda v, lang: t(f"group.{v}", lang),
+    "method_name": lambda v, lang: t(f"method.{v}", lang),
+    "verdict": lambda v, lang: t(f"verdict.{v}", lang),
+    "test_name": lambda v, lang: t(f"test.{v}", lang),
 }
 
 
