@@ -54,21 +54,34 @@ class Design:
 def design(data: CrmData, options: CaseStudyParams) -> Design:
     """Windows and treated/control reps from the params."""
     start = options.date
-    before = Window("before", metrics._add_months(start.replace(day=1), -options.before_months) if start.day == 1 else
-                    start - timedelta(days=round(options.before_months * 30.4375)), start - timedelta(days=1))
+    before = Window(
+        "before",
+        metrics._add_months(start.replace(day=1), -options.before_months)
+        if start.day == 1
+        else start - timedelta(days=round(options.before_months * 30.4375)),
+        start - timedelta(days=1),
+    )
     after_start = start + timedelta(days=options.washout_days)
-    after_end = metrics._add_months(start.replace(day=1), options.after_months) - timedelta(days=1) if start.day == 1 else \
-        start + timedelta(days=round(options.after_months * 30.4375)) - timedelta(days=1)
+    after_end = (
+        metrics._add_months(start.replace(day=1), options.after_months) - timedelta(days=1)
+        if start.day == 1
+        else start + timedelta(days=round(options.after_months * 30.4375)) - timedelta(days=1)
+    )
     after = Window("after", after_start, after_end)
-    reps = data.reps.to_pandas() if data.has("reps") else pd.DataFrame({"rep_id": data.deals.rep_id.to_pandas().unique()})
+    reps = (
+        data.reps.to_pandas() if data.has("reps") else pd.DataFrame({"rep_id": data.deals.rep_id.to_pandas().unique()})
+    )
     team = reps["team"] if "team" in reps else pd.Series(pd.NA, index=reps.index)
     treated = reps["rep_id"].isin(options.treated_reps) | team.isin(options.treated_teams)
-    if options.control_teams is not None:
-        control = team.isin(options.control_teams) & ~treated
-    else:
-        control = ~treated
-    return Design(options.name, start, before, after, tuple(sorted(reps.loc[treated, "rep_id"])),
-                  tuple(sorted(reps.loc[control, "rep_id"])))
+    control = ~treated if options.control_teams is None else team.isin(options.control_teams) & ~treated
+    return Design(
+        options.name,
+        start,
+        before,
+        after,
+        tuple(sorted(reps.loc[treated, "rep_id"])),
+        tuple(sorted(reps.loc[control, "rep_id"])),
+    )
 
 
 # --- the observations per KPI -----------------------------------------------------------------------------------
@@ -86,12 +99,18 @@ def observations(data: CrmData, d: Design, kpi: str) -> pd.DataFrame:
         return pd.DataFrame()  # rep-level, see attrition_table
     else:
         deals = data.deals
-        closed = deals.filter(deals.status.isin(schema.CLOSED_STATUSES) & deals.closed_at.notnull() & deals.created_at.notnull())
+        closed = deals.filter(
+            deals.status.isin(schema.CLOSED_STATUSES) & deals.closed_at.notnull() & deals.created_at.notnull()
+        )
         if kpi == "win_rate":
             frame = closed.select("rep_id", when=closed.created_at, y=(closed.status == schema.WON).cast("float64"))
         else:
             won = closed.filter(closed.status == schema.WON)
-            value = (won.closed_at.epoch_seconds() - won.created_at.epoch_seconds()) / 86400 if kpi == "cycle_days" else won.amount
+            value = (
+                (won.closed_at.epoch_seconds() - won.created_at.epoch_seconds()) / 86400
+                if kpi == "cycle_days"
+                else won.amount
+            )
             frame = won.select("rep_id", when=won.created_at, y=value)
             frame = frame.filter(frame.y > 0)
         frame = frame.to_pandas()
@@ -101,11 +120,16 @@ def observations(data: CrmData, d: Design, kpi: str) -> pd.DataFrame:
 def _label(frame: pd.DataFrame, d: Design) -> pd.DataFrame:
     when = pd.to_datetime(frame["when"])
     period = np.select(
-        [(when >= pd.Timestamp(d.before.start)) & (when < pd.Timestamp(d.before.end_exclusive)),
-         (when >= pd.Timestamp(d.after.start)) & (when < pd.Timestamp(d.after.end_exclusive))],
-        ["before", "after"], default="",
+        [
+            (when >= pd.Timestamp(d.before.start)) & (when < pd.Timestamp(d.before.end_exclusive)),
+            (when >= pd.Timestamp(d.after.start)) & (when < pd.Timestamp(d.after.end_exclusive)),
+        ],
+        ["before", "after"],
+        default="",
     )
-    group = np.select([frame["rep_id"].isin(d.treated_reps), frame["rep_id"].isin(d.control_reps)], ["treated", "control"], "")
+    group = np.select(
+        [frame["rep_id"].isin(d.treated_reps), frame["rep_id"].isin(d.control_reps)], ["treated", "control"], ""
+    )
     out = frame.assign(period=period, group=group, month=when.dt.to_period("M").dt.to_timestamp())
     return out[(out["period"] != "") & (out["group"] != "")].drop(columns="when").reset_index(drop=True)
 
@@ -119,8 +143,16 @@ def compare_periods(obs: pd.DataFrame, kpi: str, *, options: CaseStudyParams) ->
     after = obs.loc[obs["period"] == "after", "y"].to_numpy(dtype=float)
     row = {"n_before": len(before), "n_after": len(after)}
     if len(before) < 2 or len(after) < 2:
-        return row | {"before": np.nan, "after": np.nan, "change": np.nan, "low": np.nan, "high": np.nan, "p": np.nan,
-                      "test": "too_few", "effect_size": np.nan}
+        return row | {
+            "before": np.nan,
+            "after": np.nan,
+            "change": np.nan,
+            "low": np.nan,
+            "high": np.nan,
+            "p": np.nan,
+            "test": "too_few",
+            "effect_size": np.nan,
+        }
     if kpi in PROPORTION_KPIS:
         k1, k2 = after.sum(), before.sum()
         table = np.array([[k1, len(after) - k1], [k2, len(before) - k2]])
@@ -130,21 +162,46 @@ def compare_periods(obs: pd.DataFrame, kpi: str, *, options: CaseStudyParams) ->
             p, test = proportions_ztest([k1, k2], [len(after), len(before)])[1], "two_proportion_z"
         low, high = confint_proportions_2indep(k1, len(after), k2, len(before), method="newcomb")
         pa, pb = after.mean(), before.mean()
-        return row | {"before": pb, "after": pa, "change": pa - pb, "low": low, "high": high, "p": float(p), "test": test,
-                      "effect_size": float(proportion_effectsize(pa, pb))}
+        return row | {
+            "before": pb,
+            "after": pa,
+            "change": pa - pb,
+            "low": low,
+            "high": high,
+            "p": float(p),
+            "test": test,
+            "effect_size": float(proportion_effectsize(pa, pb)),
+        }
     welch = stats.ttest_ind(after, before, equal_var=False)
     ci = welch.confidence_interval(1 - options.alpha)
     mann = stats.mannwhitneyu(after, before, alternative="two-sided")
-    pooled = np.sqrt(((len(after) - 1) * after.var(ddof=1) + (len(before) - 1) * before.var(ddof=1)) / (len(after) + len(before) - 2))
+    pooled = np.sqrt(
+        ((len(after) - 1) * after.var(ddof=1) + (len(before) - 1) * before.var(ddof=1)) / (len(after) + len(before) - 2)
+    )
     correction = 1 - 3 / (4 * (len(after) + len(before)) - 9)
-    boot = stats.bootstrap((after, before), lambda a, b, axis=-1: np.median(a, axis=axis) - np.median(b, axis=axis),
-                           n_resamples=options.bootstrap, confidence_level=1 - options.alpha, method="percentile",
-                           random_state=np.random.default_rng(options.seed), vectorized=True)
-    return row | {"before": before.mean(), "after": after.mean(), "change": after.mean() - before.mean(),
-                  "low": ci.low, "high": ci.high, "p": float(welch.pvalue), "p_mann_whitney": float(mann.pvalue),
-                  "median_change": float(np.median(after) - np.median(before)),
-                  "median_low": float(boot.confidence_interval.low), "median_high": float(boot.confidence_interval.high),
-                  "test": "welch_t", "effect_size": (after.mean() - before.mean()) / pooled * correction if pooled else np.nan}
+    boot = stats.bootstrap(
+        (after, before),
+        lambda a, b, axis=-1: np.median(a, axis=axis) - np.median(b, axis=axis),
+        n_resamples=options.bootstrap,
+        confidence_level=1 - options.alpha,
+        method="percentile",
+        random_state=np.random.default_rng(options.seed),
+        vectorized=True,
+    )
+    return row | {
+        "before": before.mean(),
+        "after": after.mean(),
+        "change": after.mean() - before.mean(),
+        "low": ci.low,
+        "high": ci.high,
+        "p": float(welch.pvalue),
+        "p_mann_whitney": float(mann.pvalue),
+        "median_change": float(np.median(after) - np.median(before)),
+        "median_low": float(boot.confidence_interval.low),
+        "median_high": float(boot.confidence_interval.high),
+        "test": "welch_t",
+        "effect_size": (after.mean() - before.mean()) / pooled * correction if pooled else np.nan,
+    }
 
 
 # --- difference in differences --------------------------------------------------------------------------------------
@@ -165,12 +222,13 @@ def did(obs: pd.DataFrame, kpi: str, *, options: CaseStudyParams) -> dict:
     if frame["group"].nunique() < 2 or frame["period"].nunique() < 2:
         return {}
     fit = smf.ols("y ~ treat_after + C(rep_id) + C(month_key)", data=frame).fit(
-        cov_type="cluster", cov_kwds={"groups": pd.factorize(frame["rep_id"])[0]}
+        cov_type="cluster", cov_kwds={"groups": pd.factorize(frame["rep_id"])[0]}, use_t=True
     )
     estimate = float(fit.params["treat_after"])
     low, high = (float(v) for v in fit.conf_int(alpha=options.alpha).loc["treat_after"])
     se = float(fit.bse["treat_after"])
-    z = stats.norm.ppf(1 - options.alpha / 2) + stats.norm.ppf(options.power)
+    df = frame["rep_id"].nunique() - 1
+    z = stats.t.ppf(1 - options.alpha / 2, df) + stats.t.ppf(options.power, df)
     return {
         "estimate": estimate,
         "low": low,
@@ -201,16 +259,25 @@ def permutation_p(frame: pd.DataFrame, *, options: CaseStudyParams) -> float:
     rng = np.random.default_rng(options.seed)
     # Per rep and period sums make each permutation a few array sums.
     cells = frame.groupby(["rep_id", "period"])["y"].agg(["sum", "count"]).unstack(fill_value=0)
-    sums_after, sums_before = cells[("sum", "after")].reindex(reps, fill_value=0).to_numpy(), cells[("sum", "before")].reindex(reps, fill_value=0).to_numpy()
-    n_after, n_before = cells[("count", "after")].reindex(reps, fill_value=0).to_numpy(), cells[("count", "before")].reindex(reps, fill_value=0).to_numpy()
+    sums_after, sums_before = (
+        cells[("sum", "after")].reindex(reps, fill_value=0).to_numpy(),
+        cells[("sum", "before")].reindex(reps, fill_value=0).to_numpy(),
+    )
+    n_after, n_before = (
+        cells[("count", "after")].reindex(reps, fill_value=0).to_numpy(),
+        cells[("count", "before")].reindex(reps, fill_value=0).to_numpy(),
+    )
     hits = 0
     for _ in range(options.permutations):
         pick = np.zeros(len(reps), dtype=bool)
         pick[rng.choice(len(reps), size=len(treated), replace=False)] = True
+
         def mean(s, n, m):
             return s[m].sum() / n[m].sum() if n[m].sum() else np.nan
+
         value = (mean(sums_after, n_after, pick) - mean(sums_before, n_before, pick)) - (
-            mean(sums_after, n_after, ~pick) - mean(sums_before, n_before, ~pick))
+            mean(sums_after, n_after, ~pick) - mean(sums_before, n_before, ~pick)
+        )
         hits += abs(value) >= abs(observed) - 1e-12
     return (hits + 1) / (options.permutations + 1)
 
@@ -231,11 +298,15 @@ def event_study(obs: pd.DataFrame, kpi: str, d: Design, *, options: CaseStudyPar
         frame[name] = treated * (frame["q"] == q)
         names.append((q, name))
     formula = "y ~ " + " + ".join(n for _, n in names) + " + C(rep_id) + C(month_key)"
-    fit = smf.ols(formula, data=frame).fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(frame["rep_id"])[0]})
+    fit = smf.ols(formula, data=frame).fit(
+        cov_type="cluster", cov_kwds={"groups": pd.factorize(frame["rep_id"])[0]}, use_t=True
+    )
     ci = fit.conf_int(alpha=options.alpha)
     rows = [(q, float(fit.params[n]), float(ci.loc[n, 0]), float(ci.loc[n, 1])) for q, n in names]
     rows.append((-1, 0.0, 0.0, 0.0))
-    table = pd.DataFrame(rows, columns=["quarter", "estimate", "low", "high"]).sort_values("quarter").reset_index(drop=True)
+    table = (
+        pd.DataFrame(rows, columns=["quarter", "estimate", "low", "high"]).sort_values("quarter").reset_index(drop=True)
+    )
     pre = [n for q, n in names if q < -1]
     pre_p = float(fit.f_test(", ".join(f"{n} = 0" for n in pre)).pvalue) if pre else np.nan
     return table, pre_p
@@ -255,9 +326,14 @@ def interrupted_time_series(obs: pd.DataFrame, kpi: str, d: Design, *, options: 
     fit = smf.ols(formula, data=monthly).fit(cov_type="HAC", cov_kwds={"maxlags": 3})
     ci = fit.conf_int(alpha=options.alpha)
     return {
-        "level": float(fit.params["post"]), "level_low": float(ci.loc["post", 0]), "level_high": float(ci.loc["post", 1]),
-        "level_p": float(fit.pvalues["post"]), "slope": float(fit.params["t_post"]),
-        "slope_low": float(ci.loc["t_post", 0]), "slope_high": float(ci.loc["t_post", 1]), "months": len(monthly),
+        "level": float(fit.params["post"]),
+        "level_low": float(ci.loc["post", 0]),
+        "level_high": float(ci.loc["post", 1]),
+        "level_p": float(fit.pvalues["post"]),
+        "slope": float(fit.params["t_post"]),
+        "slope_low": float(ci.loc["t_post", 0]),
+        "slope_high": float(ci.loc["t_post", 1]),
+        "months": len(monthly),
         "seasonal": len(monthly) >= 24,
     }
 
@@ -281,13 +357,26 @@ def attrition_rows(data: CrmData, d: Design, options: CaseStudyParams) -> pd.Dat
         for period, window in (("before", d.before), ("after", d.after)):
             result = metrics.rep_attrition(part, window)
             cells[period] = result
-        table = np.array([[cells["after"]["leavers"], max(cells["after"]["average_headcount"] - cells["after"]["leavers"], 0)],
-                          [cells["before"]["leavers"], max(cells["before"]["average_headcount"] - cells["before"]["leavers"], 0)]])
+        table = np.array(
+            [
+                [cells["after"]["leavers"], max(cells["after"]["average_headcount"] - cells["after"]["leavers"], 0)],
+                [cells["before"]["leavers"], max(cells["before"]["average_headcount"] - cells["before"]["leavers"], 0)],
+            ]
+        )
         p = stats.fisher_exact(np.rint(table).astype(int))[1]
-        rows.append({"group": group, "before": cells["before"]["annualised"], "after": cells["after"]["annualised"],
-                     "change": cells["after"]["annualised"] - cells["before"]["annualised"],
-                     "leavers_before": cells["before"]["leavers"], "leavers_after": cells["after"]["leavers"],
-                     "headcount": cells["before"]["average_headcount"], "p": float(p), "test": "fisher"})
+        rows.append(
+            {
+                "group": group,
+                "before": cells["before"]["annualised"],
+                "after": cells["after"]["annualised"],
+                "change": cells["after"]["annualised"] - cells["before"]["annualised"],
+                "leavers_before": cells["before"]["leavers"],
+                "leavers_after": cells["after"]["leavers"],
+                "headcount": cells["before"]["average_headcount"],
+                "p": float(p),
+                "test": "fisher",
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -297,7 +386,9 @@ def attrition_rows(data: CrmData, d: Design, options: CaseStudyParams) -> pd.Dat
 @dataclass(frozen=True)
 class CaseStudy:
     design: Design | None
-    table: pd.DataFrame  # kpi, group, before, after, change, relative, low, high, p, test, effect_size, n_before, n_after
+    table: (
+        pd.DataFrame
+    )  # kpi, group, before, after, change, relative, low, high, p, test, effect_size, n_before, n_after
     effects: pd.DataFrame  # kpi, method, estimate, low, high, p, permutation_p, mde, scale, verdict
     events: dict[str, pd.DataFrame]
     pre_trend_p: dict[str, float]
@@ -346,14 +437,34 @@ def run_case_study(data: CrmData) -> CaseStudy:
                 missing.append(kpi)
                 continue
             for r in att.to_dict("records"):
-                rows.append({"kpi": kpi, **r, "relative": r["change"] / r["before"] if r["before"] else np.nan,
-                             "low": np.nan, "high": np.nan, "effect_size": np.nan,
-                             "n_before": r["headcount"], "n_after": r["headcount"]})
+                rows.append(
+                    {
+                        "kpi": kpi,
+                        **r,
+                        "relative": r["change"] / r["before"] if r["before"] else np.nan,
+                        "low": np.nan,
+                        "high": np.nan,
+                        "effect_size": np.nan,
+                        "n_before": r["headcount"],
+                        "n_after": r["headcount"],
+                    }
+                )
             if len(att) == 2:
                 t, c = att.set_index("group").loc["treated"], att.set_index("group").loc["control"]
-                effects.append({"kpi": kpi, "method": "did_rates", "estimate": t["change"] - c["change"], "low": np.nan,
-                                "high": np.nan, "p": np.nan, "permutation_p": np.nan, "mde": np.nan, "scale": "level",
-                                "verdict": "unclear"})
+                effects.append(
+                    {
+                        "kpi": kpi,
+                        "method": "did_rates",
+                        "estimate": t["change"] - c["change"],
+                        "low": np.nan,
+                        "high": np.nan,
+                        "p": np.nan,
+                        "permutation_p": np.nan,
+                        "mde": np.nan,
+                        "scale": "level",
+                        "verdict": "unclear",
+                    }
+                )
             continue
         obs = observations(data, d, kpi)
         if obs.empty or (obs["group"] == "treated").sum() < 2:
@@ -364,23 +475,46 @@ def run_case_study(data: CrmData) -> CaseStudy:
             if part.empty:
                 continue
             result = compare_periods(part, kpi, options=options)
-            rows.append({"kpi": kpi, "group": group, **result,
-                         "relative": result["change"] / result["before"] if result.get("before") else np.nan})
+            rows.append(
+                {
+                    "kpi": kpi,
+                    "group": group,
+                    **result,
+                    "relative": result["change"] / result["before"] if result.get("before") else np.nan,
+                }
+            )
         monthly[kpi] = obs.groupby(["month", "group"])["y"].mean().reset_index()
         if d.has_control and (obs["group"] == "control").sum() >= 2:
             found = did(obs, kpi, options=options)
             if found:
-                effects.append({"kpi": kpi, "method": "did", **{k: found[k] for k in ("estimate", "low", "high", "p", "permutation_p", "mde", "scale")},
-                                "verdict": verdict(found["low"], found["high"])})
+                effects.append(
+                    {
+                        "kpi": kpi,
+                        "method": "did",
+                        **{k: found[k] for k in ("estimate", "low", "high", "p", "permutation_p", "mde", "scale")},
+                        "verdict": verdict(found["low"], found["high"]),
+                    }
+                )
                 events[kpi], pre_trend[kpi] = event_study(obs, kpi, d, options=options)
         else:
             its = interrupted_time_series(obs, kpi, d, options=options)
             if its:
                 z = stats.norm.ppf(1 - options.alpha / 2) + stats.norm.ppf(options.power)
                 se = (its["level_high"] - its["level_low"]) / (2 * stats.norm.ppf(1 - options.alpha / 2))
-                effects.append({"kpi": kpi, "method": "its", "estimate": its["level"], "low": its["level_low"],
-                                "high": its["level_high"], "p": its["level_p"], "permutation_p": np.nan, "mde": z * se,
-                                "scale": "level", "verdict": verdict(its["level_low"], its["level_high"])})
+                effects.append(
+                    {
+                        "kpi": kpi,
+                        "method": "its",
+                        "estimate": its["level"],
+                        "low": its["level_low"],
+                        "high": its["level_high"],
+                        "p": its["level_p"],
+                        "permutation_p": np.nan,
+                        "mde": z * se,
+                        "scale": "level",
+                        "verdict": verdict(its["level_low"], its["level_high"]),
+                    }
+                )
     table = pd.DataFrame(rows)
     effects_frame = pd.DataFrame(effects)
     open_share = _open_share_after(data, d)
@@ -390,8 +524,12 @@ def run_case_study(data: CrmData) -> CaseStudy:
 
 def _open_share_after(data: CrmData, d: Design) -> float:
     deals = data.deals
-    after = deals.filter((deals.created_at >= pd.Timestamp(d.after.start)) & (deals.created_at < pd.Timestamp(d.after.end_exclusive)))
-    counts = after.aggregate(n=after.count(), open=(after.status == schema.OPEN).cast("int64").sum()).to_pandas().iloc[0]
+    after = deals.filter(
+        (deals.created_at >= pd.Timestamp(d.after.start)) & (deals.created_at < pd.Timestamp(d.after.end_exclusive))
+    )
+    counts = (
+        after.aggregate(n=after.count(), open=(after.status == schema.OPEN).cast("int64").sum()).to_pandas().iloc[0]
+    )
     return float(counts["open"] / counts["n"]) if counts["n"] else np.nan
 
 

@@ -591,7 +591,10 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "Without a control, windows that are not whole years compare different seasons.",
         "zh": "没有对照组且窗口不是整年时，比较的是不同季节。",
     },
-    "cs.caveat.short_windows": {"en": "Windows shorter than 6 months: results rest on few deals and one season.", "zh": "窗口短于 6 个月：结论基于少量商机与单一季节。"},
+    "cs.caveat.short_windows": {
+        "en": "Windows shorter than 6 months: results rest on few deals and one season.",
+        "zh": "窗口短于 6 个月：结论基于少量商机与单一季节。",
+    },
     "cs.caveat.censoring": {
         "en": "Many deals created after the intervention are still open; closed-deal KPIs favour quick outcomes in both groups alike.",
         "zh": "干预后新建的商机很多仍在进行中；基于已关闭商机的指标对两组都偏向较快的结果。",

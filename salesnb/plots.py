@@ -422,8 +422,14 @@ def kpi_over_time(monthly: pd.DataFrame, *, date, kpi_label: str, percent: bool,
 def event_study_chart(events: pd.DataFrame, *, kpi_label: str, lang: Language, ax=None):
     """Treated − control by quarter around the intervention with 95% intervals; zero dashed."""
     ax = ax or plt.figure(figsize=(6.0, 3.0)).subplots()
-    ax.errorbar(events["quarter"], events["estimate"], yerr=[events["estimate"] - events["low"], events["high"] - events["estimate"]],
-                fmt="o", color=PALETTE[0], capsize=3)
+    ax.errorbar(
+        events["quarter"],
+        events["estimate"],
+        yerr=[events["estimate"] - events["low"], events["high"] - events["estimate"]],
+        fmt="o",
+        color=PALETTE[0],
+        capsize=3,
+    )
     ax.axhline(0, color=PALETTE[7], linestyle=":", linewidth=1)
     ax.axvline(-0.5, color=PALETTE[3], linestyle="--", linewidth=1.2)
     ax.set_xlabel(t("col.quarter", lang))
