@@ -179,14 +179,20 @@ def funnel_table(
 # --- time in stage -------------------------------------------------------------------------------------------------
 
 
+def stage_exits(history: ibis.Table) -> ibis.Table:
+    """Per deal and stage: first entry, the first entry of the next stage visited, and the days between
+    (rows only for stages the deal has left) — the Salesforce time-in-stage convention."""
+    first = history.group_by(["deal_id", "stage"]).aggregate(first=history.entered_at.min())
+    w = ibis.window(group_by="deal_id", order_by=[first.first, first.stage])
+    first = first.mutate(next_first=first.first.lead().over(w))
+    return first.filter(first.next_first.notnull()).mutate(days=_days(first.next_first, first.first))
+
+
 def time_in_stage(data: CrmData, *, stages: StageConfig, quantiles=(0.5, 0.75, 0.9)) -> pd.DataFrame:
     """Days from first entry of a stage to the first entry of the next stage visited, per stage,
     and the cumulative time over re-entries, for deals that left the stage."""
     h = data.stage_history
-    first = h.group_by(["deal_id", "stage"]).aggregate(first=h.entered_at.min())
-    w = ibis.window(group_by="deal_id", order_by=[first.first, first.stage])
-    first = first.mutate(next_first=first.first.lead().over(w))
-    first = first.mutate(days=_days(first.next_first, first.first)).filter(first.next_first.notnull())
+    first = stage_exits(h)
     row_w = ibis.window(group_by="deal_id", order_by=[h.entered_at, h.stage])
     visits = h.mutate(next_entry=h.entered_at.lead().over(row_w))
     visits = visits.filter(visits.next_entry.notnull()).mutate(days=_days(visits.next_entry, visits.entered_at))
@@ -203,12 +209,9 @@ def time_in_stage(data: CrmData, *, stages: StageConfig, quantiles=(0.5, 0.75, 0
 
 def stage_durations(data: CrmData, *, stages: StageConfig, limit: int = 200_000) -> pd.DataFrame:
     """A sample of per-deal days in each stage (first-entry convention) for the distribution chart."""
-    h = data.stage_history
-    first = h.group_by(["deal_id", "stage"]).aggregate(first=h.entered_at.min())
-    w = ibis.window(group_by="deal_id", order_by=[first.first, first.stage])
-    first = first.mutate(next_first=first.first.lead().over(w))
-    first = first.filter(first.next_first.notnull() & first.stage.isin(stages.order[:-1]))
-    return first.select("stage", days=_days(first.next_first, first.first)).limit(limit).to_pandas()
+    first = stage_exits(data.stage_history)
+    first = first.filter(first.stage.isin(stages.order[:-1]))
+    return first.select("stage", "days").limit(limit).to_pandas()
 
 
 def time_to_close(deals: ibis.Table, window: Window | None = None) -> pd.DataFrame:
@@ -259,10 +262,7 @@ def stuck_deals(
     open_deals = deals.filter((deals.status == schema.OPEN) & (deals.created_at < today))
     if data.has("stage_history"):
         h = data.stage_history
-        first = h.group_by(["deal_id", "stage"]).aggregate(first=h.entered_at.min())
-        w = ibis.window(group_by="deal_id", order_by=[first.first, first.stage])
-        first = first.mutate(next_first=first.first.lead().over(w))
-        first = first.filter(first.next_first.notnull()).mutate(days=_days(first.next_first, first.first))
+        first = stage_exits(h)
         thresholds = first.group_by("stage").aggregate(threshold=first.days.quantile(quantile), exits=first.count())
         h = h.filter(h.entered_at < today)
         last_w = ibis.window(group_by="deal_id", order_by=[h.entered_at.desc(), h.stage.desc()])
