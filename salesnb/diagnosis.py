@@ -196,10 +196,7 @@ def _change(kpi: str, current: float, old: float) -> float:
 
 def scorecard_window(params: DiagnosisParams, windows: dict[str, Window]) -> Window:
     current = windows["current"]
-    if params.scorecard_window == "trailing_12_months":
-        start = metrics._add_months(current.end.replace(day=1), -11)
-        return Window(f"{start:%Y-%m}–{current.end:%Y-%m}", start, current.end)
-    return current
+    return metrics.trailing_months(current.end) if params.scorecard_window == "trailing_12_months" else current
 
 
 def rep_scorecard(data: CrmData, window: Window, *, min_closed: int = 30) -> Scorecard:
@@ -337,7 +334,7 @@ def customer_health(data: CrmData, windows: dict[str, Window]) -> pd.DataFrame:
 
 def _clv_estimate(deals, current: Window) -> float:
     """Revenue per active customer per year × expected lifetime 1 / (1 − annual retention), capped at 10 years."""
-    year = Window("t12", metrics._add_months(current.end.replace(day=1), -11), current.end)
+    year = metrics.trailing_months(current.end)
     year_before = Window("t12-1", metrics._add_months(year.start, -12), year.start - timedelta(days=1))
     accounts = metrics.account_revenue(deals, year)
     if accounts.empty:
@@ -358,11 +355,7 @@ def attrition_table(data: CrmData, windows: dict[str, Window]) -> pd.DataFrame |
     if "left_at" not in reps or "hired_at" not in reps or reps["hired_at"].isna().all():
         return None
     end = windows["current"].end
-    trailing = Window(
-        f"{metrics._add_months(end.replace(day=1), -11):%Y-%m}–{end:%Y-%m}",
-        metrics._add_months(end.replace(day=1), -11),
-        end,
-    )
+    trailing = metrics.trailing_months(end)
     first_deal = data.deals.created_at.min().execute()
     first_year = max(int(reps["hired_at"].min().year), pd.Timestamp(first_deal).year, end.year - 3)
     rows = [(trailing.label, *metrics.rep_attrition(reps, trailing).values())]

@@ -559,10 +559,7 @@ class FunnelReport:
 
 def funnel_window(data: CrmData, options: FunnelParams) -> Window:
     current = metrics.comparison_windows(data.params)["current"]
-    if options.window == "trailing_12_months":
-        start = metrics._add_months(current.end.replace(day=1), -11)
-        return Window(f"{start:%Y-%m}–{current.end:%Y-%m}", start, current.end)
-    return current
+    return metrics.trailing_months(current.end) if options.window == "trailing_12_months" else current
 
 
 def analyse_funnel(data: CrmData) -> FunnelReport:

@@ -80,6 +80,16 @@ def window_label(start: date, end: date, *, fiscal_year_start: int = 1) -> str:
     return f"{start:%Y-%m-%d}–{end:%Y-%m-%d}"
 
 
+def trailing_months(end: date, months: int = 12) -> Window:
+    """The ``months`` calendar months ending with the month of ``end`` (through ``end`` itself).
+
+    >>> trailing_months(date(2025, 12, 31)).label
+    '2025-01–2025-12'
+    """
+    start = _add_months(end.replace(day=1), -(months - 1))
+    return Window(f"{start:%Y-%m}–{end:%Y-%m}", start, end)
+
+
 def comparison_windows(params: Params) -> dict[str, Window]:
     """The report period, the one before it, and the same period a year earlier."""
     p = params.period

@@ -161,7 +161,7 @@ def split_to_reps(
     reps = active_reps(data, window, history_end=history_end)
     if reps.empty:
         return pd.DataFrame(columns=["rep_id", "target"])
-    trailing = Window("t12", metrics._add_months(history_end.replace(day=1), -11), history_end)
+    trailing = metrics.trailing_months(history_end)
     revenue = metrics.deal_kpis(data.deals, trailing, by="rep_id").set_index("rep_id")["revenue"]
     out = reps[[c for c in ("rep_id", "name", "team", "hired_at") if c in reps]].copy()
     out["trailing_revenue"] = out["rep_id"].map(revenue).fillna(0.0)
