@@ -340,10 +340,18 @@ def conversion_heatmap(frame: pd.DataFrame, by: str, *, names: pd.Series | None 
     if names is not None:
         grid.index = [names.get(i, i) for i in grid.index]
     ax = ax or plt.figure(figsize=(8.0, max(2.5, 0.26 * len(grid) + 1.2))).subplots()
+    _share_heatmap(grid, ax=ax, cmap="RdYlGn")
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    return ax
+
+
+def _share_heatmap(grid: pd.DataFrame, *, ax, cmap: str) -> None:
+    """Shares 0–100 % in cells, annotated as percentages (conversion and cohort heatmaps)."""
     sns.heatmap(
         grid,
         ax=ax,
-        cmap="RdYlGn",
+        cmap=cmap,
         vmin=0,
         vmax=1,
         annot=True,
@@ -352,27 +360,13 @@ def conversion_heatmap(frame: pd.DataFrame, by: str, *, names: pd.Series | None 
         linewidths=0.5,
         annot_kws={"fontsize": 7},
     )
-    ax.set_xlabel("")
-    ax.set_ylabel("")
-    return ax
 
 
 def cohort_heatmap(cohorts: pd.DataFrame, *, stages: list[str], lang: Language, ax=None):
     """Creation months × stages: share of the cohort that reached each stage so far."""
     grid = cohorts.set_index(cohorts["month"].dt.strftime("%Y-%m"))[stages[1:]]
     ax = ax or plt.figure(figsize=(8.0, max(2.5, 0.3 * len(grid) + 1.0))).subplots()
-    sns.heatmap(
-        grid,
-        ax=ax,
-        cmap="Blues",
-        vmin=0,
-        vmax=1,
-        annot=True,
-        fmt=".0%",
-        cbar=False,
-        linewidths=0.5,
-        annot_kws={"fontsize": 7},
-    )
+    _share_heatmap(grid, ax=ax, cmap="Blues")
     ax.set_xlabel("")
     ax.set_ylabel(t("col.month", lang))
     return ax

@@ -175,38 +175,49 @@ def _sentence(text: str, lang: Language) -> str:
     return text[:1].upper() + text[1:] if lang == "en" else text
 
 
-# Columns whose values are codes with a label: column -> label function.
-_VALUE_LABELS = {
-    "table": lambda v, lang: t(f"table.{v}", lang),
-    "reason": reason_label,
-    "status": lambda v, lang: t(f"status.{v}", lang),
-    "move": lambda v, lang: t(f"move.{v}", lang),
-    "column": lambda v, lang: t(f"column.{v}", lang),
-    "why": lambda v, lang: t(f"absent.{v}", lang),
-    "in_reps_table": lambda v, lang: t("yes" if v else "no", lang),
-    "kpi": lambda v, lang: t(f"kpi.{v}", lang),
-    "strongest": lambda v, lang: t(f"kpi.{v}", lang),
-    "weakest": lambda v, lang: t(f"kpi.{v}", lang),
-    "metric": lambda v, lang: t(f"cust.{v}", lang),
-    "archetype": lambda v, lang: t(f"arch.{v}", lang),
-    "flag": lambda v, lang: t(f"flag.{v}", lang) if v else "",
-    "action": lambda v, lang: t(f"action.{v}", lang),
-    "method": lambda v, lang: t(f"tgt.method.{v}", lang),
-    "scope": lambda v, lang: t(f"scope.{v}", lang),
-    "specific": lambda v, lang: t(f"smart.{v}", lang),
-    "measurable": lambda v, lang: t(f"smart.{v}", lang),
-    "achievable": lambda v, lang: t(f"smart.{v}", lang),
-    "achievable_reason": lambda v, lang: t(f"smart.{v}", lang),
-    "relevant": lambda v, lang: t(f"smart.{v}", lang),
-    "time_bound": lambda v, lang: t(f"smart.{v}", lang),
-    "basis": lambda v, lang: t(f"tgt.basis.{v}", lang),
-    "behind": lambda v, lang: t("yes" if v else "no", lang),
-    "direction": lambda v, lang: t(f"direction.{v}", lang),
-    "group_name": lambda v, lang: t(f"group.{v}", lang),
-    "method_name": lambda v, lang: t(f"method.{v}", lang),
-    "verdict": lambda v, lang: t(f"verdict.{v}", lang),
-    "test_name": lambda v, lang: t(f"test.{v}", lang),
+# Columns whose values are codes with a label: column -> label-key prefix ("status" -> "status.won").
+_VALUE_PREFIX = {
+    "table": "table",
+    "status": "status",
+    "move": "move",
+    "column": "column",
+    "why": "absent",
+    "kpi": "kpi",
+    "strongest": "kpi",
+    "weakest": "kpi",
+    "metric": "cust",
+    "archetype": "arch",
+    "flag": "flag",
+    "action": "action",
+    "method": "tgt.method",
+    "scope": "scope",
+    "specific": "smart",
+    "measurable": "smart",
+    "achievable": "smart",
+    "achievable_reason": "smart",
+    "relevant": "smart",
+    "time_bound": "smart",
+    "basis": "tgt.basis",
+    "direction": "direction",
+    "group_name": "group",
+    "method_name": "method",
+    "verdict": "verdict",
+    "test_name": "test",
 }
+# Columns holding yes/no values.
+_YES_NO = ("in_reps_table", "behind")
+
+
+def _value_label(column: str):
+    if column == "reason":
+        return reason_label
+    if column in _YES_NO:
+        return lambda v, lang: t("yes" if v else "no", lang)
+    prefix = _VALUE_PREFIX[column]
+    return lambda v, lang: t(f"{prefix}.{v}", lang) if v != "" else ""
+
+
+_VALUE_LABELS = {column: _value_label(column) for column in (*_VALUE_PREFIX, *_YES_NO, "reason")}
 
 
 def format_table(frame: pd.DataFrame, lang: Language, *, percent: tuple[str, ...] = (), translate: bool = True) -> str:
