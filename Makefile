@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.salesnb-installed
 DEMO   := data/demo/ground_truth.json
 
-.PHONY: install reports maven test lint lab bench clean
+.PHONY: install reports maven test calibrate lint lab bench clean
 
 install: $(STAMP)
 
@@ -30,6 +30,9 @@ maven: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q
+
+calibrate: $(STAMP)
+	$(BIN)/python -m tests.calibration
 
 lint: $(STAMP)
 	$(BIN)/ruff check salesnb tests
