@@ -45,10 +45,24 @@ class Design:
     after: Window
     treated_reps: tuple[str, ...]
     control_reps: tuple[str, ...]
+    # Listed reps of each group without a deal created in the before or after window: not counted in
+    # group sizes (they contribute no observation), but still on the roster for attrition.
+    treated_without_deals: tuple[str, ...] = ()
+    control_without_deals: tuple[str, ...] = ()
 
     @property
     def has_control(self) -> bool:
         return len(self.control_reps) > 0
+
+    @property
+    def without_deals(self) -> int:
+        return len(self.treated_without_deals) + len(self.control_without_deals)
+
+    def roster(self, group: str) -> tuple[str, ...]:
+        """Every listed rep of the group, with or without deals (the headcount for attrition)."""
+        if group == "treated":
+            return self.treated_reps + self.treated_without_deals
+        return self.control_reps + self.control_without_deals
 
 
 def design(data: CrmData, options: CaseStudyParams) -> Design:
@@ -74,14 +88,24 @@ def design(data: CrmData, options: CaseStudyParams) -> Design:
     team = reps["team"] if "team" in reps else pd.Series(pd.NA, index=reps.index)
     treated = reps["rep_id"].isin(options.treated_reps) | team.isin(options.treated_teams)
     control = ~treated if options.control_teams is None else team.isin(options.control_teams) & ~treated
+    active = _reps_with_deals(data, Window("study", before.start, after.end))
+    has_deals = reps["rep_id"].isin(active)
     return Design(
         options.name,
         start,
         before,
         after,
-        tuple(sorted(reps.loc[treated, "rep_id"])),
-        tuple(sorted(reps.loc[control, "rep_id"])),
+        tuple(sorted(reps.loc[treated & has_deals, "rep_id"])),
+        tuple(sorted(reps.loc[control & has_deals, "rep_id"])),
+        tuple(sorted(reps.loc[treated & ~has_deals, "rep_id"])),
+        tuple(sorted(reps.loc[control & ~has_deals, "rep_id"])),
     )
+
+
+def _reps_with_deals(data: CrmData, window: Window) -> set[str]:
+    deals = data.deals
+    created = deals.filter(deals.rep_id.notnull() & metrics._in_window(deals.created_at, window))
+    return set(created.select("rep_id").distinct().to_pandas()["rep_id"])
 
 
 # --- the observations per KPI -----------------------------------------------------------------------------------
@@ -349,8 +373,8 @@ def attrition_rows(data: CrmData, d: Design, options: CaseStudyParams) -> pd.Dat
     if "left_at" not in reps or "hired_at" not in reps:
         return pd.DataFrame()
     rows = []
-    for group, ids in (("treated", d.treated_reps), ("control", d.control_reps)):
-        part = reps[reps["rep_id"].isin(ids)]
+    for group in ("treated", "control"):
+        part = reps[reps["rep_id"].isin(d.roster(group))]
         if part.empty:
             continue
         cells = {}

@@ -74,6 +74,7 @@ def findings(study, lang: Language, currency: str) -> list[str]:
             before=f"{d.before.start:%Y-%m}–{d.before.end:%Y-%m}",
             after=f"{d.after.start:%Y-%m}–{d.after.end:%Y-%m}",
         )
+        + (t("cs.find.without_deals", lang, n=d.without_deals) if d.without_deals else "")
     )
     for row in study.effects.to_dict("records"):
         if row["method"] != "did_rates":

@@ -1,5 +1,6 @@
 """The audit on the real Maven data matches its published profile (PROVENANCE.md)."""
 
+import pandas as pd
 import pytest
 
 from salesnb.audit import data_audit, reps_without_deals
@@ -75,3 +76,20 @@ def test_findings_state_the_figures(maven):
     assert "win rate on closed deals 63.2%" in text
     assert "5 of 35 listed reps have no deals" in text
     assert "No stage history" in text
+
+
+def test_case_study_groups_count_only_reps_with_deals(maven):
+    from salesnb import casestudy
+    from salesnb.casestudy_text import findings
+
+    data, _ = maven
+    d = casestudy.design(data, data.params.reports.case_study)
+    # Rocco Neubert's team lists 6 reps, one (Natalya Ivanova) without a deal; 4 more listed reps have none.
+    assert (len(d.treated_reps), len(d.control_reps)) == (5, 25)
+    assert d.treated_without_deals == ("Natalya Ivanova",)
+    assert d.without_deals == 5
+    assert set(d.roster("treated")) == set(d.treated_reps) | {"Natalya Ivanova"}
+    study = casestudy.CaseStudy(d, pd.DataFrame(), pd.DataFrame(), {}, {}, {}, [])
+    first = findings(study, "en", "USD")[0]
+    assert "5 treated reps against 25 control reps with deals" in first
+    assert "5 listed reps without a deal" in first
