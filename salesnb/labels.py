@@ -526,8 +526,12 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "未定义干预：请在参数文件中设置 reports.case_study.date 及处理组团队或销售。",
     },
     "cs.find.design": {
-        "en": "{name} from {date}: {treated} treated reps against {control} control reps; before {before}, after {after} (deals by created date).",
-        "zh": "{name}，自 {date} 起：处理组 {treated} 名销售，对照组 {control} 名；干预前 {before}，干预后 {after}（商机按创建日期归期）。",
+        "en": "{name} from {date}: {treated} treated reps against {control} control reps with deals; before {before}, after {after} (deals by created date).",
+        "zh": "{name}，自 {date} 起：有商机的处理组销售 {treated} 名，对照组 {control} 名；干预前 {before}，干预后 {after}（商机按创建日期归期）。",
+    },
+    "cs.find.without_deals": {
+        "en": " {n} listed reps without a deal created in these windows are not counted.",
+        "zh": "名单中 {n} 名销售在这两个时段内没有新建商机，未计入。",
     },
     "cs.kpi.win_rate": {"en": "Win rate", "zh": "赢率"},
     "cs.kpi.cycle_days": {"en": "Sales cycle", "zh": "销售周期"},
