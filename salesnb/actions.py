@@ -23,10 +23,10 @@ class ActionRule:
 
 
 def _low_conversion(card: pd.DataFrame, kinds, options: DiagnosisParams) -> pd.Series:
-    rated = card.loc[~card["small_sample"], "win_rate_shrunk"]
-    if len(rated) < 4:
-        return pd.Series(False, index=card.index)
-    return ~card["small_sample"] & (card["win_rate_shrunk"] < rated.quantile(options.low_conversion_quantile))
+    # Only reps whose win rate is below the team's beyond chance (omnibus test, then Holm across reps:
+    # diagnosis.rate_reps); a bottom quantile of rates that do not differ would pick reps at random.
+    # options.low_conversion_quantile is therefore no longer used.
+    return card["standout"] == "below"
 
 
 def _bottom_group(card: pd.DataFrame, kinds, options: DiagnosisParams) -> pd.Series:
@@ -57,7 +57,7 @@ def _low_csat(card: pd.DataFrame, kinds, options: DiagnosisParams) -> pd.Series:
 
 
 ACTION_RULES: tuple[ActionRule, ...] = (
-    ActionRule("low_conversion", "training", _low_conversion),
+    ActionRule("low_conversion", "training", _low_conversion, needs="standout"),
     ActionRule("bottom_group", "coaching", _bottom_group),
     ActionRule("new_rep", "pairing", _new_rep, needs="tenure_months"),
     ActionRule("low_activity", "activity_targets", _low_activity, needs="activities"),

@@ -19,7 +19,15 @@ from salesnb.data import CrmData
 from salesnb.labels import Language, fmt_int, fmt_money, fmt_pct, t
 from salesnb.metrics import Window
 from salesnb.params import DiagnosisParams
-from salesnb.stats import BetaPrior, fit_beta_binomial, percentile_rank, shrunk_rate
+from salesnb.stats import (
+    BetaPrior,
+    fit_beta_binomial,
+    holm_adjust,
+    percentile_rank,
+    rate_test_p,
+    shrunk_rate,
+    wilson_interval,
+)
 
 BREAKDOWN_DIMENSIONS = ("segment", "product", "region", "lead_source")
 # KPIs compared against the team per rep: column -> higher is better?
@@ -36,21 +44,53 @@ ARCHETYPES = ("productive", "busy_not_closing", "efficient_closer", "under_activ
 DAYS_PER_MONTH = 30.4375
 # A team's win-rate change must reach this (3 percentage points) before a finding names it.
 DRIVER_MIN_CHANGE = 0.03
+# Significance level of the omnibus test and of the family of per-rep tests (Holm) on win rate.
+ALPHA = 0.05
+# Pipeline created is treated as won value when at least this share of lost deals carry no amount.
+PIPELINE_BLANK_LOST_SHARE = 0.5
+# Deals without a created date, as a share of the period's deals created, above which created-deal
+# changes are not shown: such deals are usually the newest, so the current window is undercounted.
+UNDATED_SHARE = 0.1
 
 
 @dataclass(frozen=True)
 class Scorecard:
-    """One row per rep, with the beta prior used to shrink win rates."""
+    """One row per rep, with the beta prior used to shrink win rates and the standout decision.
+
+    Win rate is ranked and reps are named on it only when the omnibus chi-square finds a
+    difference (``reps_differ``); a rep is then named (``standout`` "above"/"below") only when the
+    score test of its rate against the team rate stays below ``alpha`` after Holm correction across
+    the reps tested. Ranks also need a prior off its boundary (some variance between reps).
+    """
 
     summary: pd.DataFrame
     prior: BetaPrior
     min_closed: int
-    homogeneity_p: float  # chi-square test that ranked reps share one win rate
+    homogeneity_p: float  # chi-square test that reps with enough closed deals share one win rate
+    team_rate: float = float("nan")  # won / closed over every rep in the window
+    alpha: float = ALPHA
 
     @property
     def reps_differ(self) -> bool:
-        """Whether rep win rates differ more than chance would give (p < 0.05)."""
-        return self.homogeneity_p < 0.05
+        """Whether rep win rates differ more than chance would give (p < alpha)."""
+        return self.homogeneity_p < self.alpha
+
+    @property
+    def ranks_win_rate(self) -> bool:
+        """Whether win-rate ranks, percentiles and quadrants mean anything."""
+        return self.reps_differ and not self.prior.at_boundary
+
+    @property
+    def tested(self) -> int:
+        """Reps whose win rate was tested against the team rate (enough closed deals)."""
+        return int(self.summary["win_rate_p"].notna().sum())
+
+    @property
+    def standouts(self) -> pd.DataFrame:
+        """Reps named as above or below the team rate, largest gap first."""
+        card = self.summary
+        named = card[card["standout"] != ""]
+        return named.reindex((named["win_rate"] - self.team_rate).abs().sort_values(ascending=False).index)
 
 
 @dataclass(frozen=True)
@@ -72,6 +112,8 @@ class Diagnosis:
     attrition: pd.DataFrame | None  # window, leavers, average_headcount, rate
     actions: pd.DataFrame  # flag, action, reps, count
     missing: dict[str, str] = field(default_factory=dict)  # section -> table that is missing
+    coverage: pd.DataFrame | None = None  # metrics.coverage_table of the three windows
+    pipeline_gaps: dict[str, float] = field(default_factory=dict)  # metrics.pipeline_amount_gaps, current window
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -92,6 +134,8 @@ class Diagnosis:
             "customers": self.customers,
             "actions": self.actions,
         }
+        if self.coverage is not None:
+            out["window_coverage"] = self.coverage
         if self.archetypes is not None:
             out["archetypes"] = self.archetypes
         if self.team_breakdown is not None:
@@ -122,37 +166,25 @@ KPI_ORDER = (
 POINT_CHANGE = ("win_rate", "attainment")
 
 
-def team_kpis(data: CrmData, windows: dict[str, Window]) -> pd.DataFrame:
-    """KPIs for the current, previous and same-last-year windows, with both changes."""
+def team_kpis(data: CrmData, windows: dict[str, Window], *, coverage: pd.DataFrame | None = None) -> pd.DataFrame:
+    """KPIs for the current, previous and same-last-year windows, with both changes.
+
+    A comparison window that the data covers less than :data:`metrics.COVERAGE_MIN` on a KPI's
+    basis (closed date, created date, activity or survey date) has no figure for that KPI, and a
+    change needs both windows covered: a partial window is not compared with a whole one.
+    """
     deals = metrics.deals_with_team(data)
-    first_closed = pd.Timestamp(data.deals.closed_at.min().execute())
-    first_created = pd.Timestamp(data.deals.created_at.min().execute())
+    if coverage is None:
+        coverage = metrics.coverage_table(metrics.date_spans(data), windows)
+    complete = coverage.set_index(["window", "basis"])["complete"]
+
+    def covered(name: str, kpi: str) -> bool:
+        return bool(complete.get((name, metrics.KPI_BASIS[kpi]), False))
+
     columns = {}
     for name, window in windows.items():
         row = metrics.deal_kpis(deals, window).iloc[0].to_dict()
-        # A window before the data starts has no figures, not zero ones.
-        if pd.isna(first_closed) or pd.Timestamp(window.end_exclusive) <= first_closed:
-            row.update(
-                {
-                    k: np.nan
-                    for k in (
-                        "revenue",
-                        "won",
-                        "lost",
-                        "closed",
-                        "win_rate",
-                        "avg_deal_size",
-                        "mean_cycle_days",
-                        "median_cycle_days",
-                    )
-                }
-            )
-        if pd.isna(first_created) or pd.Timestamp(window.end_exclusive) <= first_created:
-            row.update(deals_created=np.nan, pipeline_created=np.nan)
-        covered = not pd.isna(row["revenue"])
-        row["new_customers"] = (
-            metrics.new_customers(deals, window) if "account_id" in deals.columns and covered else np.nan
-        )
+        row["new_customers"] = metrics.new_customers(deals, window) if "account_id" in deals.columns else np.nan
         row["activities"] = (
             float(
                 data.table("activities")
@@ -171,16 +203,43 @@ def team_kpis(data: CrmData, windows: dict[str, Window]) -> pd.DataFrame:
             row["attainment"] = row["revenue"] / target if target and target == target else np.nan
         else:
             row["attainment"] = np.nan
+        if name != "current":
+            # A window the data only partly covers has no figures, not partial ones.
+            row.update({kpi: np.nan for kpi in KPI_ORDER if not covered(name, kpi)})
         columns[name] = row
     frame = pd.DataFrame(columns).loc[list(KPI_ORDER)]
     frame = frame.astype("float64")
     out = frame.rename_axis("kpi").reset_index()
     for other, change in (("previous", "change_previous"), ("last_year", "change_last_year")):
         out[change] = [
-            _change(kpi, cur, old) for kpi, cur, old in zip(out["kpi"], out["current"], out[other], strict=True)
+            _change(kpi, cur, old) if covered("current", kpi) else np.nan
+            for kpi, cur, old in zip(out["kpi"], out["current"], out[other], strict=True)
         ]
     out["change_unit"] = np.where(out["kpi"].isin(POINT_CHANGE), "pp", "relative")
     return out[["kpi", "current", "previous", "change_previous", "last_year", "change_last_year", "change_unit"]]
+
+
+def coverage_reasons(coverage: pd.DataFrame, lang: Language, *, window: str | None = None) -> list[str]:
+    """Why each incomplete window is not compared, e.g. "closed dates start 2017-03-01; 2016-Q4 covered 0%"."""
+    rows = coverage[~coverage["complete"]]
+    if window is not None:
+        rows = rows[rows["window"] == window]
+    out = []
+    for r in rows.itertuples():
+        cut_at_start = pd.isna(r.first) or r.first > r.start
+        out.append(
+            t(
+                "diag.cov.start" if cut_at_start else "diag.cov.end",
+                lang,
+                basis=t(f"diag.cov.basis.{r.basis}", lang),
+                date="–"
+                if pd.isna(r.first if cut_at_start else r.last)
+                else f"{(r.first if cut_at_start else r.last):%Y-%m-%d}",
+                window=r.label,
+                share=fmt_pct(r.coverage, digits=0),
+            )
+        )
+    return out
 
 
 def _change(kpi: str, current: float, old: float) -> float:
@@ -221,14 +280,54 @@ def rep_scorecard(data: CrmData, window: Window, *, min_closed: int = 30) -> Sco
     if "hired_at" in card:
         card["tenure_months"] = (pd.Timestamp(window.end) - card["hired_at"]).dt.days / DAYS_PER_MONTH
         card["left_before_end"] = card["left_at"].notna() & (card["left_at"] <= pd.Timestamp(window.end))
+    return rate_reps(card, min_closed=min_closed)
+
+
+def rate_reps(per_rep: pd.DataFrame, *, min_closed: int = 30, alpha: float = ALPHA) -> Scorecard:
+    """The win-rate decision on a per-rep frame (rep_id, won, lost, closed; optional win_rate and its
+    Wilson interval, revenue).
+
+    1. Reps with fewer than ``min_closed`` closed deals are flagged ``small_sample`` and not tested.
+    2. Omnibus: chi-square test that the other reps share one win rate (``homogeneity_p``).
+    3. Each tested rep: score test of its rate against the team rate (won / closed of all reps),
+       the test the Wilson interval inverts; p-values Holm-adjusted across the tested reps.
+    4. ``standout`` is "above"/"below" only when the omnibus p and the rep's Holm p are both < alpha.
+    5. ``win_rate_rank`` (by beta-binomial shrunk rate) exists only when the omnibus finds a
+       difference and the prior is off its boundary; at the boundary every shrunk rate is the
+       team rate.
+
+    Pure and database-free, so the calibration suite simulates exactly this decision.
+
+    >>> frame = pd.DataFrame({"rep_id": list("abc"), "won": [20, 21, 19], "lost": [20, 19, 21]})
+    >>> card = rate_reps(frame.assign(closed=frame.won + frame.lost), min_closed=30)
+    >>> card.reps_differ, "win_rate_rank" in card.summary, card.summary["standout"].tolist()
+    (False, False, ['', '', ''])
+    """
+    card = per_rep.copy()
+    if "win_rate" not in card:
+        card["win_rate"] = card["won"] / card["closed"].where(card["closed"] > 0)
+    if "win_rate_low" not in card:
+        card["win_rate_low"], card["win_rate_high"] = wilson_interval(card["won"], card["closed"])
     prior = fit_beta_binomial(card["won"], card["closed"])
     card["win_rate_shrunk"] = shrunk_rate(card["won"], card["closed"], prior)
     card["small_sample"] = card["closed"] < min_closed
-    ranked = card.loc[~card["small_sample"], "win_rate_shrunk"].rank(ascending=False, method="min")
-    card["win_rate_rank"] = ranked.reindex(card.index).astype("Int64")
-    card["revenue_rank"] = card["revenue"].rank(ascending=False, method="min").astype("int64")
-    card = card.sort_values(["revenue_rank", "rep_id"]).reset_index(drop=True)
-    return Scorecard(card, prior, min_closed, _homogeneity_p(card[~card["small_sample"]]))
+    rated = ~card["small_sample"] & (card["closed"] > 0)
+    homogeneity = _homogeneity_p(card[rated])
+    closed = card["closed"].sum()
+    team_rate = float(card["won"].sum() / closed) if closed else float("nan")
+    card["win_rate_p"] = np.where(rated, rate_test_p(card["won"], card["closed"], team_rate), np.nan)
+    card["win_rate_p_holm"] = holm_adjust(card["win_rate_p"])
+    named = (homogeneity < alpha) & (card["win_rate_p_holm"] < alpha)
+    card["standout"] = np.select(
+        [named & (card["win_rate"] > team_rate), named & (card["win_rate"] < team_rate)], ["above", "below"], ""
+    )
+    if homogeneity < alpha and not prior.at_boundary:
+        ranked = card.loc[rated, "win_rate_shrunk"].rank(ascending=False, method="min")
+        card["win_rate_rank"] = ranked.reindex(card.index).astype("Int64")
+    if "revenue" in card:
+        card["revenue_rank"] = card["revenue"].rank(ascending=False, method="min").astype("int64")
+        card = card.sort_values(["revenue_rank", "rep_id"]).reset_index(drop=True)
+    return Scorecard(card, prior, min_closed, homogeneity, team_rate, alpha)
 
 
 def _homogeneity_p(rated: pd.DataFrame) -> float:
@@ -237,14 +336,20 @@ def _homogeneity_p(rated: pd.DataFrame) -> float:
     return float(stats.chi2_contingency(rated[["won", "lost"]].to_numpy())[1])
 
 
-def rep_percentiles(card: pd.DataFrame) -> pd.DataFrame:
+def rep_percentiles(card: pd.DataFrame, *, rank_win_rate: bool | None = None) -> pd.DataFrame:
     """Each KPI as the rep's percentile against the team (100 = best, whatever the KPI's direction).
 
-    Win-rate percentiles use shrunk rates and are left empty for reps with too few closed deals.
+    Win-rate percentiles use shrunk rates, are left empty for reps with too few closed deals, and
+    are left out altogether when win rate is not ranked (default: when the card has no
+    ``win_rate_rank``, i.e. rep win rates do not differ beyond chance).
     """
+    if rank_win_rate is None:
+        rank_win_rate = "win_rate_rank" in card
     out = card[["rep_id"]].copy()
     for kpi, higher_is_better in STRENGTH_KPIS.items():
         if kpi not in card or card[kpi].notna().sum() < 2:
+            continue
+        if kpi == "win_rate_shrunk" and not rank_win_rate:
             continue
         values = card[kpi].where(~card["small_sample"]) if kpi == "win_rate_shrunk" else card[kpi]
         out[kpi] = percentile_rank(values, higher_is_better=higher_is_better)
@@ -255,6 +360,8 @@ def strength_words(percentiles: pd.DataFrame) -> pd.DataFrame:
     """Each rep's strongest and weakest KPI with their percentiles."""
     kpis = percentiles.drop(columns="rep_id")
     rows = []
+    if kpis.columns.empty:  # a single rep, or nothing to compare
+        return pd.DataFrame(rows, columns=["rep_id", "strongest", "strongest_pct", "weakest", "weakest_pct"])
     for rep, values in zip(percentiles["rep_id"], kpis.itertuples(index=False), strict=True):
         series = pd.Series(values, index=kpis.columns).dropna()
         if series.empty:
@@ -268,9 +375,11 @@ def archetypes(card: pd.DataFrame) -> tuple[pd.DataFrame | None, dict[str, float
 
     productive: activity ≥ median and win rate ≥ median; busy_not_closing: activity ≥ median,
     win rate < median; efficient_closer: activity < median, win rate ≥ median; under_active:
-    both below; too_few_deals: fewer closed deals than the small-sample threshold.
+    both below; too_few_deals: fewer closed deals than the small-sample threshold. None when
+    there are no activities, or when win rate is not ranked (no ``win_rate_rank``): a median split
+    of rates that do not differ would sort reps on noise.
     """
-    if "activities" not in card:
+    if "activities" not in card or "win_rate_rank" not in card:
         return None, {}
     rated = card.loc[~card["small_sample"]]
     cut = {"activities": float(rated["activities"].median()), "win_rate": float(rated["win_rate_shrunk"].median())}
@@ -302,13 +411,20 @@ def breakdowns(data: CrmData, window: Window) -> dict[str, pd.DataFrame]:
     return out
 
 
-def customer_health(data: CrmData, windows: dict[str, Window]) -> pd.DataFrame:
-    """New and returning customers, retention, repeat purchase, CAC and a simple CLV estimate."""
+def customer_health(data: CrmData, windows: dict[str, Window], *, spans: pd.DataFrame | None = None) -> pd.DataFrame:
+    """New and returning customers, retention, repeat purchase, CAC and a simple CLV estimate.
+
+    Retention (and the CLV built on it) needs the earlier window covered by the closed dates;
+    otherwise it is left empty rather than computed on part of a window.
+    """
     deals = data.deals
     current, previous = windows["current"], windows["previous"]
+    spans = metrics.date_spans(data) if spans is None else spans
     buyers = metrics.buying_accounts(deals, current)
     new = metrics.new_customers(deals, current)
     rate, kept, base = metrics.retention(deals, current, previous)
+    if not _closed_dates_cover(spans, previous):
+        rate = np.nan
     repeat, repeat_n, buyers_all = metrics.repeat_purchase_rate(deals, until=current.end)
     rows = [
         ("active_customers", float(len(buyers))),
@@ -328,14 +444,21 @@ def customer_health(data: CrmData, windows: dict[str, Window]) -> pd.DataFrame:
             .execute()
         )
         rows.append(("cac", float(spend) / new if new else np.nan))
-        rows.append(("clv_estimate", _clv_estimate(deals, current)))
+        rows.append(("clv_estimate", _clv_estimate(deals, current, spans)))
     return pd.DataFrame(rows, columns=["metric", "value"])
 
 
-def _clv_estimate(deals, current: Window) -> float:
+def _closed_dates_cover(spans: pd.DataFrame, window: Window) -> bool:
+    closed = spans.set_index("basis").loc["closed"]
+    return metrics.window_coverage(window, closed["first"], closed["last"]) >= metrics.COVERAGE_MIN
+
+
+def _clv_estimate(deals, current: Window, spans: pd.DataFrame) -> float:
     """Revenue per active customer per year × expected lifetime 1 / (1 − annual retention), capped at 10 years."""
     year = metrics.trailing_months(current.end)
     year_before = Window("t12-1", metrics._add_months(year.start, -12), year.start - timedelta(days=1))
+    if not _closed_dates_cover(spans, year) or not _closed_dates_cover(spans, year_before):
+        return np.nan
     accounts = metrics.account_revenue(deals, year)
     if accounts.empty:
         return np.nan
@@ -377,8 +500,10 @@ def diagnose(data: CrmData) -> Diagnosis:
     params = data.params
     options = params.reports.diagnosis
     windows = metrics.comparison_windows(params)
+    spans = metrics.date_spans(data)
+    coverage = metrics.coverage_table(spans, windows)
     card = rep_scorecard(data, scorecard_window(options, windows), min_closed=options.min_closed_deals)
-    percentiles = rep_percentiles(card.summary)
+    percentiles = rep_percentiles(card.summary, rank_win_rate=card.ranks_win_rate)
     kinds, cut = archetypes(card.summary)
     deals = metrics.deals_with_team(data)
     has_team = "team" in deals.columns
@@ -396,9 +521,17 @@ def diagnose(data: CrmData) -> Diagnosis:
         )
         if not data.has(table)
     }
+    kpis = team_kpis(data, windows, coverage=coverage)
+    gaps = metrics.pipeline_amount_gaps(deals, windows["current"])
+    if _pipeline_is_won_value(gaps):
+        # Later windows have had less time to win their deals: a change would measure that, not pipeline.
+        kpis.loc[kpis["kpi"] == "pipeline_created", ["change_previous", "change_last_year"]] = np.nan
+    if _many_undated(gaps):
+        created_kpis = kpis["kpi"].isin(["deals_created", "pipeline_created"])
+        kpis.loc[created_kpis, ["change_previous", "change_last_year"]] = np.nan
     return Diagnosis(
         windows=windows,
-        kpis=team_kpis(data, windows),
+        kpis=kpis,
         trend=metrics.monthly_trend(deals, rolling_months=options.rolling_months),
         scorecard=card,
         strengths=percentiles,
@@ -410,85 +543,66 @@ def diagnose(data: CrmData) -> Diagnosis:
         team_previous=team_previous,
         concentration=metrics.concentration(accounts) if has_accounts else pd.DataFrame(),
         accounts=accounts,
-        customers=customer_health(data, windows) if has_accounts else pd.DataFrame(columns=["metric", "value"]),
+        customers=(
+            customer_health(data, windows, spans=spans) if has_accounts else pd.DataFrame(columns=["metric", "value"])
+        ),
         attrition=attrition_table(data, windows),
         actions=suggest_actions(card.summary, kinds, options),
         missing=missing,
+        coverage=coverage,
+        pipeline_gaps=gaps,
     )
+
+
+def _many_undated(gaps: dict[str, float]) -> bool:
+    return gaps["no_created_date"] > UNDATED_SHARE * max(gaps["created"], 1)
+
+
+def _pipeline_is_won_value(gaps: dict[str, float]) -> bool:
+    return gaps["lost"] > 0 and gaps["lost_no_amount"] >= PIPELINE_BLANK_LOST_SHARE * gaps["lost"]
+
+
+def pipeline_note(d: Diagnosis) -> tuple[str, dict[str, str]] | None:
+    """What pipeline created leaves out in the current window (label key, fields), or None when
+    every deal created has an amount."""
+    gaps = d.pipeline_gaps
+    if not gaps or gaps["lost_no_amount"] + gaps["open_no_amount"] == 0:
+        return None
+    fields = dict(
+        period=d.windows["current"].label,
+        created=fmt_int(gaps["created"]),
+        lost=fmt_int(gaps["lost_no_amount"]),
+        open=fmt_int(gaps["open_no_amount"]),
+        won_share=fmt_pct(gaps["won_share"], digits=0),
+    )
+    return ("diag.pipeline_won_value" if _pipeline_is_won_value(gaps) else "diag.pipeline_gaps"), fields
+
+
+def kpi_notes(d: Diagnosis, lang: Language) -> list[tuple[str, dict[str, str]]]:
+    """Notes under the KPI table as (label key, fields): windows not compared and why, pipeline gaps."""
+    out = []
+    reasons = coverage_reasons(d.coverage, lang) if d.coverage is not None else []
+    if reasons:
+        out.append(
+            (
+                "diag.kpis_coverage",
+                dict(threshold=fmt_pct(metrics.COVERAGE_MIN, digits=0), reasons=t("semicolon", lang).join(reasons)),
+            )
+        )
+    pipeline = pipeline_note(d)
+    if pipeline:
+        out.append(pipeline)
+    if d.pipeline_gaps and d.pipeline_gaps["no_created_date"]:
+        key = "diag.undated_many" if _many_undated(d.pipeline_gaps) else "diag.undated"
+        out.append((key, dict(count=fmt_int(d.pipeline_gaps["no_created_date"]))))
+    return out
 
 
 # --- findings -----------------------------------------------------------------------------------------
 
 
 def _findings(d: Diagnosis, lang: Language, currency: str) -> list[str]:
-    out = []
-    k = d.kpis.set_index("kpi")
-    cur, prev, last = d.windows["current"], d.windows["previous"], d.windows["last_year"]
-    revenue = k.loc["revenue"]
-    out.append(
-        t(
-            "diag.find.revenue"
-            if revenue["change_last_year"] == revenue["change_last_year"]
-            else "diag.find.revenue_no_ly",
-            lang,
-            period=cur.label,
-            revenue=fmt_money(revenue["current"], currency),
-            change=_signed_pct(revenue["change_previous"]),
-            previous=prev.label,
-            change_ly=_signed_pct(revenue["change_last_year"]),
-            last_year=last.label,
-            won=fmt_int(k.loc["won", "current"]),
-            size=fmt_money(k.loc["avg_deal_size", "current"], currency),
-        )
-    )
-    rate = k.loc["win_rate"]
-    sentence = t(
-        "diag.find.win_rate",
-        lang,
-        previous=fmt_pct(rate["previous"]),
-        current=fmt_pct(rate["current"]),
-        points=_signed_points(rate["change_previous"]),
-        prev_label=prev.label,
-    )
-    driver = _win_rate_driver(d)
-    if driver:
-        sentence += t("diag.find.win_rate_driver", lang, **driver)
-    out.append(sentence + t("diag.find.end", lang))
-    card = d.scorecard.summary
-    rated = card[~card["small_sample"]].sort_values(["win_rate_shrunk", "win_rate"], ascending=False)
-    if len(rated) >= 2 and not d.scorecard.reps_differ:
-        out.append(
-            t(
-                "diag.find.reps_alike",
-                lang,
-                low=fmt_pct(rated["win_rate"].min()),
-                high=fmt_pct(rated["win_rate"].max()),
-                p=f"{d.scorecard.homogeneity_p:.2f}",
-                reps=fmt_int(len(rated)),
-            )
-        )
-    elif len(rated) >= 2:
-        best, worst = rated.iloc[0], rated.iloc[-1]
-        out.append(
-            t(
-                "diag.find.reps",
-                lang,
-                best=_rep_name(best),
-                best_rate=fmt_pct(best["win_rate"]),
-                best_low=fmt_pct(best["win_rate_low"], digits=0),
-                best_high=fmt_pct(best["win_rate_high"], digits=0),
-                worst=_rep_name(worst),
-                worst_rate=fmt_pct(worst["win_rate"]),
-                worst_low=fmt_pct(worst["win_rate_low"], digits=0),
-                worst_high=fmt_pct(worst["win_rate_high"], digits=0),
-                small=fmt_int(card["small_sample"].sum()),
-                min_closed=d.scorecard.min_closed,
-            )
-        )
-    else:
-        out.append(
-            t("diag.find.too_few", lang, small=fmt_int(card["small_sample"].sum()), min_closed=d.scorecard.min_closed)
-        )
+    out = [_revenue_finding(d, lang, currency), _win_rate_finding(d, lang), _rep_finding(d, lang)]
     if not d.concentration.empty and d.concentration["revenue"].sum() > 0:
         top = d.concentration.set_index("top_share")
         out.append(
@@ -500,9 +614,12 @@ def _findings(d: Diagnosis, lang: Language, currency: str) -> list[str]:
                 accounts=fmt_int(len(d.accounts)),
             )
         )
+    k = d.kpis.set_index("kpi")
     attainment = k.loc["attainment", "current"]
     if attainment == attainment:
-        out.append(t("diag.find.attainment", lang, attainment=fmt_pct(attainment, digits=0), period=cur.label))
+        out.append(
+            t("diag.find.attainment", lang, attainment=fmt_pct(attainment, digits=0), period=d.windows["current"].label)
+        )
     elif d.attrition is not None:
         row = d.attrition.iloc[0]
         out.append(
@@ -517,24 +634,157 @@ def _findings(d: Diagnosis, lang: Language, currency: str) -> list[str]:
     return out[:5]
 
 
+def _not_compared(d: Diagnosis, lang: Language, window: str, basis: str = "closed") -> str:
+    """Why a window is not compared on a basis ("2016-Q4 covered 0% (closed dates start 2017-03-01)")."""
+    if d.coverage is None:
+        return ""
+    rows = d.coverage[(d.coverage["basis"] == basis) & d.coverage["window"].isin([window, "current"])]
+    return t("semicolon", lang).join(coverage_reasons(rows, lang))
+
+
+def _revenue_finding(d: Diagnosis, lang: Language, currency: str) -> str:
+    k = d.kpis.set_index("kpi")
+    cur, prev, last = d.windows["current"], d.windows["previous"], d.windows["last_year"]
+    revenue = k.loc["revenue"]
+    fields = dict(
+        period=cur.label,
+        revenue=fmt_money(revenue["current"], currency),
+        change=_signed_pct(revenue["change_previous"]),
+        previous=prev.label,
+        change_ly=_signed_pct(revenue["change_last_year"]),
+        last_year=last.label,
+        won=fmt_int(k.loc["won", "current"]),
+        size=fmt_money(k.loc["avg_deal_size", "current"], currency),
+    )
+    has_previous = revenue["change_previous"] == revenue["change_previous"]
+    has_last_year = revenue["change_last_year"] == revenue["change_last_year"]
+    if has_previous and has_last_year:
+        return t("diag.find.revenue", lang, **fields)
+    if has_previous:
+        return t("diag.find.revenue_no_ly", lang, **fields, reason=_not_compared(d, lang, "last_year"))
+    reasons = [r for r in (_not_compared(d, lang, "previous"), _not_compared(d, lang, "last_year")) if r]
+    return t(
+        "diag.find.revenue_no_comparison", lang, **fields, reason=t("semicolon", lang).join(dict.fromkeys(reasons))
+    )
+
+
+def _win_rate_finding(d: Diagnosis, lang: Language) -> str:
+    rate = d.kpis.set_index("kpi").loc["win_rate"]
+    prev = d.windows["previous"]
+    if rate["change_previous"] != rate["change_previous"]:
+        return t(
+            "diag.find.win_rate_no_prev",
+            lang,
+            current=fmt_pct(rate["current"]),
+            prev_label=prev.label,
+            reason=_not_compared(d, lang, "previous"),
+        )
+    sentence = t(
+        "diag.find.win_rate",
+        lang,
+        previous=fmt_pct(rate["previous"]),
+        current=fmt_pct(rate["current"]),
+        points=_signed_points(rate["change_previous"]),
+        prev_label=prev.label,
+    )
+    driver = _win_rate_driver(d)
+    if driver:
+        sentence += t("diag.find.win_rate_driver", lang, **driver)
+    return sentence + t("diag.find.end", lang)
+
+
+def _rep_finding(d: Diagnosis, lang: Language) -> str:
+    """One sentence on rep win rates: no standout, the reps that stand out, or too few deals to tell."""
+    sc = d.scorecard
+    card = sc.summary
+    rated = card[card["win_rate_p"].notna()]
+    small = fmt_int(card["small_sample"].sum())
+    if len(rated) < 2 or sc.homogeneity_p != sc.homogeneity_p:
+        return t("diag.find.too_few", lang, small=small, min_closed=sc.min_closed)
+    common = dict(
+        p=_p_text(sc.homogeneity_p),
+        reps=fmt_int(len(rated)),
+        min_closed=sc.min_closed,
+        team=fmt_pct(sc.team_rate),
+    )
+    if not sc.reps_differ:
+        return t(
+            "diag.find.reps_alike",
+            lang,
+            low=fmt_pct(rated["win_rate"].min()),
+            high=fmt_pct(rated["win_rate"].max()),
+            **common,
+        )
+    named = sc.standouts
+    if named.empty:
+        return t("diag.find.reps_differ_none", lang, **common)
+    parts = []
+    for side in ("above", "below"):
+        reps = named[named["standout"] == side]
+        if reps.empty:
+            continue
+        listed = [
+            t(
+                "diag.find.rep_rate",
+                lang,
+                rep=_rep_name(r),
+                rate=fmt_pct(r["win_rate"], digits=0),
+                low=fmt_pct(r["win_rate_low"], digits=0),
+                high=fmt_pct(r["win_rate_high"], digits=0),
+            )
+            for _, r in reps.head(3).iterrows()
+        ]
+        more = t("diag.find.more", lang, count=fmt_int(len(reps) - 3)) if len(reps) > 3 else ""
+        parts.append(t(f"diag.find.side.{side}", lang, reps=t("and", lang).join(listed) + more))
+    return t(
+        "diag.find.reps",
+        lang,
+        standouts=t("semicolon", lang).join(parts),
+        others=fmt_int(len(rated) - len(named)),
+        **common,
+    )
+
+
+def _p_text(p: float) -> str:
+    return "< 0.001" if p < 0.001 else f"= {p:.3f}" if p < 0.01 else f"= {p:.2f}"
+
+
 def _win_rate_driver(d: Diagnosis) -> dict[str, str] | None:
-    """The team whose win-rate change moved the overall rate most (change × its share of closed deals)."""
+    """The team whose win-rate change moved the overall rate most (change × its share of closed deals).
+
+    Named only when that team's own change passes a two-proportion test at ALPHA after Bonferroni
+    correction for the teams compared, and the overall change is itself comparable.
+    """
     if d.team_breakdown is None or d.team_previous is None:
         return None
+    overall = d.kpis.set_index("kpi").loc["win_rate", "change_previous"]
+    if overall != overall:
+        return None  # the previous window is not covered: nothing to attribute
     both = d.team_breakdown.merge(d.team_previous, on="team", suffixes=("", "_prev"))
     both = both[(both["closed"] > 0) & (both["closed_prev"] > 0)]
     if both.empty:
         return None
-    overall = d.kpis.set_index("kpi").loc["win_rate", "change_previous"]
+    teams = len(both)
     both["effect"] = (both["win_rate"] - both["win_rate_prev"]) * both["closed"] / both["closed"].sum()
-    if overall == overall and overall != 0:
+    if overall != 0:
         both = both[np.sign(both["effect"]) == np.sign(overall)]
     if both.empty:
         return None
     top = both.loc[both["effect"].abs().idxmax()]
     if abs(top["win_rate"] - top["win_rate_prev"]) < DRIVER_MIN_CHANGE:
         return None  # no team moved enough to name
+    if _two_proportion_p(top["won"], top["closed"], top["won_prev"], top["closed_prev"]) * teams >= ALPHA:
+        return None  # the largest move is within chance for one of several teams
     return {"team": str(top["team"]), "before": fmt_pct(top["win_rate_prev"]), "after": fmt_pct(top["win_rate"])}
+
+
+def _two_proportion_p(won_a: float, closed_a: float, won_b: float, closed_b: float) -> float:
+    """Two-sided pooled z-test p-value that two win rates are equal."""
+    pooled = (won_a + won_b) / (closed_a + closed_b)
+    if pooled in (0, 1):
+        return 1.0
+    se = np.sqrt(pooled * (1 - pooled) * (1 / closed_a + 1 / closed_b))
+    return float(2 * stats.norm.sf(abs(won_a / closed_a - won_b / closed_b) / se))
 
 
 def rep_names(card: pd.DataFrame) -> pd.Series:
@@ -596,8 +846,44 @@ def kpi_view(kpis: pd.DataFrame, currency: str) -> pd.DataFrame:
     )
 
 
+def scorecard_notes(sc: Scorecard, window: Window) -> list[tuple[str, dict[str, str]]]:
+    """The notes above the scorecard, as (label key, fields): window and rules, then what the test found."""
+    prior = sc.prior
+    out = [
+        (
+            "diag.scorecard_note",
+            dict(window=window.label, team_rate=fmt_pct(sc.team_rate), min_closed=str(sc.min_closed)),
+        )
+    ]
+    if sc.homogeneity_p != sc.homogeneity_p:
+        return out
+    if not sc.reps_differ:
+        out.append(("diag.scorecard_alike", dict(p=_p_text(sc.homogeneity_p))))
+    elif prior.at_boundary:
+        out.append(("diag.scorecard_differ_unranked", dict(p=_p_text(sc.homogeneity_p), tested=str(sc.tested))))
+    else:
+        out.append(
+            (
+                "diag.scorecard_ranked",
+                dict(
+                    p=_p_text(sc.homogeneity_p),
+                    prior_mean=fmt_pct(prior.mean, digits=0),
+                    strength=f"{prior.strength:,.0f}",
+                    tested=str(sc.tested),
+                ),
+            )
+        )
+    if prior.at_boundary:
+        out.append(("diag.prior_boundary", dict(rate=fmt_pct(prior.mean))))
+    return out
+
+
 def scorecard_view(card: pd.DataFrame, lang: Language) -> pd.DataFrame:
-    """The scorecard as shown: ranks, rep, win rate with its interval, flags in words."""
+    """The scorecard as shown: revenue rank, rep, win rate with its interval, flags in words.
+
+    Shrunk rate, win-rate rank and the standout column appear only when win rate is ranked
+    (the card has ``win_rate_rank``).
+    """
     view = pd.DataFrame({"revenue_rank": card["revenue_rank"], "rep": card.apply(_rep_name, axis=1)})
     if "team" in card:
         view["team"] = card["team"]
@@ -610,8 +896,11 @@ def scorecard_view(card: pd.DataFrame, lang: Language) -> pd.DataFrame:
             card["win_rate"], card["win_rate_low"], card["win_rate_high"], card["closed"], strict=True
         )
     ]
-    view["win_rate_shrunk"] = card["win_rate_shrunk"]
-    view["win_rate_rank"] = card["win_rate_rank"]
+    if "win_rate_rank" in card:
+        view["win_rate_shrunk"] = card["win_rate_shrunk"]
+        view["win_rate_rank"] = card["win_rate_rank"]
+    if "standout" in card and (card["standout"] != "").any():
+        view["standout"] = [t(f"diag.standout.{s}", lang) if s else "" for s in card["standout"]]
     view["avg_deal_size"] = card["avg_deal_size"].round(0)
     view["median_cycle_days"] = card["median_cycle_days"]
     for column in ("activities_call", "activities_visit", "csat", "attainment"):

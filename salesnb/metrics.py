@@ -14,6 +14,9 @@ belongs to the window.
 - activities: activity rows in the window; CSAT: mean survey score on a 0–100 scale
 - attainment: revenue / revenue target of the periods inside the window
 - rep attrition: leavers in the window / mean daily headcount (employed from hired_at through left_at)
+- coverage: share of a window's days between the first and last date the data holds for a figure
+  (first closed date for closed-deal KPIs, first created date for created-deal KPIs, both up to the
+  last date of any kind in the deals table); a window covered < 90 % is not compared
 """
 
 from __future__ import annotations
@@ -102,6 +105,93 @@ def comparison_windows(params: Params) -> dict[str, Window]:
     }
 
 
+# A comparison window the data covers less than this is shown as "–", not as a partial figure.
+COVERAGE_MIN = 0.9
+# The date each KPI is counted on (its coverage basis).
+KPI_BASIS = {
+    "revenue": "closed",
+    "won": "closed",
+    "lost": "closed",
+    "closed": "closed",
+    "win_rate": "closed",
+    "avg_deal_size": "closed",
+    "median_cycle_days": "closed",
+    "mean_cycle_days": "closed",
+    "new_customers": "closed",
+    "attainment": "closed",
+    "deals_created": "created",
+    "pipeline_created": "created",
+    "activities": "activities",
+    "csat": "surveys",
+}
+
+
+def date_spans(data: CrmData) -> pd.DataFrame:
+    """First and last date the data holds per coverage basis (basis, first, last).
+
+    Deals give two bases sharing one end, the last created or closed date (the data's reach):
+    ``closed`` starts at the first closed date, ``created`` at the first created date.
+    Activities and surveys, when present, span their own dates.
+    """
+    deals = data.deals
+    row = (
+        deals.aggregate(
+            first_created=deals.created_at.min(),
+            last_created=deals.created_at.max(),
+            first_closed=deals.closed_at.min(),
+            last_closed=deals.closed_at.max(),
+        )
+        .to_pandas()
+        .iloc[0]
+    )
+    last = pd.Series([row["last_created"], row["last_closed"]]).max()
+    rows = [("closed", row["first_closed"], last), ("created", row["first_created"], last)]
+    for basis, table, column in (("activities", "activities", "occurred_at"), ("surveys", "surveys", "surveyed_at")):
+        if data.has(table):
+            values = data.table(table)[column]
+            span = data.table(table).aggregate(first=values.min(), last=values.max()).to_pandas().iloc[0]
+            rows.append((basis, span["first"], span["last"]))
+    out = pd.DataFrame(rows, columns=["basis", "first", "last"])
+    out["first"] = pd.to_datetime(out["first"]).dt.normalize()
+    out["last"] = pd.to_datetime(out["last"]).dt.normalize()
+    return out
+
+
+def window_coverage(window: Window, first, last) -> float:
+    """Share of the window's days that lie between ``first`` and ``last`` (inclusive dates).
+
+    >>> window_coverage(Window("2016-Q4", date(2016, 10, 1), date(2016, 12, 31)), date(2016, 10, 20), date(2017, 12, 31))
+    0.7934782608695652
+    """
+    if first is None or last is None or pd.isna(first) or pd.isna(last):
+        return 0.0
+    start = max(window.start, pd.Timestamp(first).date())
+    end = min(window.end, pd.Timestamp(last).date())
+    days = (window.end - window.start).days + 1
+    return max((end - start).days + 1, 0) / days
+
+
+def coverage_table(spans: pd.DataFrame, windows: dict[str, Window]) -> pd.DataFrame:
+    """Coverage of each window per basis: window, label, start, end, basis, first, last, coverage, complete."""
+    rows = [
+        (
+            name,
+            window.label,
+            pd.Timestamp(window.start),
+            pd.Timestamp(window.end),
+            s.basis,
+            s.first,
+            s.last,
+            window_coverage(window, s.first, s.last),
+        )
+        for name, window in windows.items()
+        for s in spans.itertuples()
+    ]
+    out = pd.DataFrame(rows, columns=["window", "label", "start", "end", "basis", "first", "last", "coverage"])
+    out["complete"] = out["coverage"] >= COVERAGE_MIN
+    return out
+
+
 def window_from_text(text: str, *, fiscal_year_start: int = 1) -> Window:
     period = parse_period(text, fiscal_year_start=fiscal_year_start)
     return Window(period["label"], period["start"], period["end"])
@@ -174,13 +264,44 @@ def deal_kpis(deals: ibis.Table, window: Window, *, by: list[str] | str | None =
             [closed.aggregate(**closed_metrics).to_pandas(), created.aggregate(**created_metrics).to_pandas()], axis=1
         )
     for column in ("won", "lost", "deals_created"):
-        out[column] = out[column].fillna(0).astype("int64")
+        out[column] = out[column].astype("float64").fillna(0).astype("int64")
     out["revenue"] = out["revenue"].fillna(0.0)
     out["pipeline_created"] = out["pipeline_created"].fillna(0.0)
     out["closed"] = out["won"] + out["lost"]
     out["win_rate"] = np.where(out["closed"] > 0, out["won"] / out["closed"].where(out["closed"] > 0, 1), np.nan)
     out["win_rate_low"], out["win_rate_high"] = wilson_interval(out["won"], out["closed"])
     return out[keys + DEAL_KPI_COLUMNS].sort_values(keys).reset_index(drop=True) if keys else out[DEAL_KPI_COLUMNS]
+
+
+def pipeline_amount_gaps(deals: ibis.Table, window: Window) -> dict[str, float]:
+    """Deals created in the window by status, and how many carry no amount (missing or 0).
+
+    When lost deals carry no amount, pipeline created is mostly the value of deals that were won.
+    Returns created, won, lost, open, lost_no_amount, open_no_amount, won_share (won amount /
+    pipeline created) and no_created_date (deals of any window that cannot be placed in one).
+    """
+    created = deals.filter(_in_window(deals.created_at, window))
+    blank = created.amount.isnull() | (created.amount == 0)
+    status = created.status
+    row = (
+        created.aggregate(
+            created=created.count(),
+            won=(status == schema.WON).sum(),
+            lost=(status == schema.LOST).sum(),
+            open=(status == schema.OPEN).sum(),
+            lost_no_amount=((status == schema.LOST) & blank).sum(),
+            open_no_amount=((status == schema.OPEN) & blank).sum(),
+            won_amount=created.amount.sum(where=status == schema.WON),
+            amount=created.amount.sum(),
+        )
+        .to_pandas()
+        .iloc[0]
+    )
+    out = {k: int(row[k] or 0) for k in ("created", "won", "lost", "open", "lost_no_amount", "open_no_amount")}
+    out["no_created_date"] = int(deals.filter(deals.created_at.isnull()).count().execute())
+    amount = float(row["amount"] or 0)
+    out["won_share"] = float(row["won_amount"] or 0) / amount if amount else float("nan")
+    return out
 
 
 def monthly_trend(deals: ibis.Table, *, rolling_months: int = 3) -> pd.DataFrame:

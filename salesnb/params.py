@@ -105,6 +105,8 @@ class DiagnosisParams(_Model):
     rolling_months: int = Field(3, ge=2, le=12)
     new_rep_months: float = Field(6, gt=0)
     low_activity_share: float = Field(0.5, gt=0, lt=1, description="Below this share of the median: low activity.")
+    # Ignored since training goes only to reps whose win rate is significantly below the team;
+    # still accepted so older params files keep validating.
     low_conversion_quantile: float = Field(0.25, gt=0, lt=1)
     bottom_share: float = Field(0.2, gt=0, lt=1)
 
@@ -127,7 +129,6 @@ class CommissionParams(_Model):
     cap_attainment: float | None = Field(1.5, gt=0, description="Revenue above this attainment earns nothing more.")
     simulations: int = Field(5000, ge=100, le=200_000)
     seed: int = 7
-    rep_log_sd: float = Field(0.25, ge=0, le=2, description="Each rep's own spread around the team outcome.")
 
     @model_validator(mode="after")
     def _bands_ordered(self) -> CommissionParams:

@@ -10,7 +10,7 @@ from salesnb import metrics
 from salesnb.data import from_frames
 from salesnb.metrics import Window
 from salesnb.params import Params, StageConfig
-from salesnb.stats import BetaPrior, fit_beta_binomial, shrunk_rate, wilson_interval
+from salesnb.stats import BetaPrior, fit_beta_binomial, holm_adjust, rate_test_p, shrunk_rate, wilson_interval
 
 STAGES = StageConfig(order=["Lead", "Won"], won="Won", lost="Lost")
 Q1 = Window("2025-Q1", date(2025, 1, 1), date(2025, 3, 31))
@@ -184,3 +184,62 @@ def test_monthly_trend_rolling(crm):
     assert trend.loc["2025-01-01", ["revenue", "won", "closed"]].tolist() == [100.0, 1, 2]
     assert trend.loc["2025-02-01", "win_rate_rolling"] == pytest.approx((1 + 1) / (2 + 2))
     assert trend.loc["2025-04-01", "revenue_rolling"] == pytest.approx((300 + 999) / 2)
+
+
+def test_beta_binomial_at_boundary_gives_every_rep_the_pooled_rate():
+    # 30/100 for every unit: no spread at all, so the MLE strength is infinite (the boundary).
+    prior = fit_beta_binomial([30, 30, 30, 30], [100, 100, 100, 100])
+    assert prior.at_boundary and prior.mean == pytest.approx(0.3)
+    assert shrunk_rate([30, 1, 60], [100, 2, 100], prior).tolist() == [0.3, 0.3, 0.3]
+    spread = fit_beta_binomial([10, 30, 50, 70, 90], [100] * 5)
+    assert not spread.at_boundary
+
+
+def test_rate_test_is_the_test_the_wilson_interval_inverts():
+    # 8/10 against 0.5: z = 0.3 / sqrt(0.25 / 10) = 1.897, two-sided p = 0.0578; the Wilson 95 %
+    # interval (0.4902, 0.9433) holds 0.5, and a rate just below its lower end gives p just below 0.05.
+    assert rate_test_p(8, 10, 0.5) == pytest.approx(0.05778, abs=1e-5)
+    low, high = wilson_interval(8, 10)
+    assert rate_test_p(8, 10, float(low) - 1e-6) < 0.05 < rate_test_p(8, 10, float(low) + 1e-6)
+    assert rate_test_p(8, 10, float(high) + 1e-6) < 0.05 < rate_test_p(8, 10, float(high) - 1e-6)
+    assert np.isnan(rate_test_p(0, 0, 0.5))
+
+
+def test_holm_matches_statsmodels():
+    from statsmodels.stats.multitest import multipletests
+
+    p = np.array([0.01, 0.04, 0.03, 0.005, 0.2])
+    assert holm_adjust(p) == pytest.approx(multipletests(p, method="holm")[1])
+    # by hand: sorted 0.005, 0.01, 0.03, 0.04, 0.2 × 5, 4, 3, 2, 1 = 0.025, 0.04, 0.09, 0.08 -> 0.09, 0.2
+    assert holm_adjust([0.01, 0.04, 0.03, 0.005, 0.2, np.nan]).round(3).tolist()[:5] == [0.04, 0.09, 0.09, 0.025, 0.2]
+
+
+def test_window_coverage_from_the_data_span():
+    q4 = Window("2024-Q4", date(2024, 10, 1), date(2024, 12, 31))
+    assert metrics.window_coverage(q4, ts("2024-12-22"), ts("2025-12-31")) == pytest.approx(10 / 92)
+    assert metrics.window_coverage(q4, ts("2023-01-01"), ts("2024-12-31")) == 1.0
+    assert metrics.window_coverage(q4, ts("2023-01-01"), ts("2024-11-30")) == pytest.approx(61 / 92)
+    assert metrics.window_coverage(q4, ts("2025-01-01"), ts("2025-12-31")) == 0.0
+    assert metrics.window_coverage(q4, pd.NaT, pd.NaT) == 0.0
+
+
+def test_date_spans_and_coverage_table(crm):
+    spans = metrics.date_spans(crm).set_index("basis")
+    # created 2024-12-01 .. 2025-03-15; closed 2025-01-20 .. 2025-04-01; both end at the last date of any kind.
+    assert spans.loc["created", "first"] == ts("2024-12-01") and spans.loc["closed", "first"] == ts("2025-01-20")
+    assert spans.loc["created", "last"] == spans.loc["closed", "last"] == ts("2025-04-01")
+    table = metrics.coverage_table(metrics.date_spans(crm), {"q1": Q1, "q2": Q2}).set_index(["window", "basis"])
+    assert table.loc[("q1", "created"), "coverage"] == 1.0 and table.loc[("q1", "created"), "complete"]
+    assert table.loc[("q1", "closed"), "coverage"] == pytest.approx(71 / 90)  # 20 Jan .. 31 Mar
+    assert not table.loc[("q1", "closed"), "complete"]
+    assert table.loc[("q2", "closed"), "coverage"] == pytest.approx(1 / 91)
+
+
+def test_pipeline_amount_gaps(crm):
+    # Created in Q1: deals 1, 2, 3, 5 (won), 6 (open, 70), 7 (lost, 40); deal 4 (lost, 0) was created in December.
+    gaps = metrics.pipeline_amount_gaps(crm.deals, Q1)
+    assert (gaps["created"], gaps["won"], gaps["lost"], gaps["open"]) == (6, 4, 1, 1)
+    assert (gaps["lost_no_amount"], gaps["open_no_amount"], gaps["no_created_date"]) == (0, 0, 0)
+    assert gaps["won_share"] == pytest.approx((100 + 300 + 50 + 999) / (100 + 300 + 50 + 999 + 70 + 40))
+    december = Window("2024-12", date(2024, 12, 1), date(2024, 12, 31))
+    assert metrics.pipeline_amount_gaps(crm.deals, december)["lost_no_amount"] == 1  # deal 4, amount 0
