@@ -4,34 +4,45 @@ Definitions (DESIGN.md §4, printed in the report):
 
 - reached stage k: the deal has a history row at stage k, or — with the default skip policy
   ``count_as_passed`` — at any later pipeline stage (the won stage is the last);
-- next-step conversion = deals reaching k+1 / deals reaching k; cumulative = reaching k / reaching
-  the first stage (HubSpot's two figures), each with a Wilson 95 % interval;
+- resolved at k: the deal reached k and has either moved on (reached k+1) or ended lost there; a deal
+  still open at k is *unresolved* — shown as "still open", never counted as a drop-out;
+- next-step conversion = deals reaching k+1 / deals resolved at k (Wilson 95 % interval);
+  cumulative = deals reaching k / deals resolved with respect to k (reached it, or lost before it);
+- eventual conversion (censoring-aware) = moved on / (moved on + lost) from the Aalen–Johansen
+  cumulative incidences of "moved on" and of "lost at k" (the competing event), still-open deals
+  censored at the as-of date, over every resolution observed; time counts from the entry into k (or
+  from the created date when the entry date is unknown). A group is compared only once some of its
+  deals have been followed for the step's horizon (the day by which 95 % of resolved deals had
+  resolved). Where the data has no date for moving on (no stage history, intermediate steps), the
+  resolved figure is used instead;
+- group tests (each group against the rest, Holm) and the bottleneck gain use the step conversion:
+  eventual where it can be estimated, resolved otherwise;
 - time in stage = first entry of the next stage visited − first entry of this stage (Salesforce);
   cumulative time adds every visit to the stage (HubSpot);
 - stuck deal = open deal whose time in its current stage exceeds the chosen quantile (p90) of the
   time that deals which left that stage spent in it.
 
-The heavy lifting (per-deal stage facts over millions of history rows) is Ibis on DuckDB; only
-per-stage and per-group aggregates come back to pandas.
+The heavy lifting (per-deal stage facts over millions of history rows) is Ibis on DuckDB; per-stage
+counts come back as aggregates, and the per-deal step outcomes (status, stage reached, days) that
+the censoring-aware estimates and tests need come back as one narrow pandas frame.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import ibis
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
-from statsmodels.stats.multitest import multipletests
 
 from salesnb import metrics, schema
 from salesnb.data import CrmData
 from salesnb.metrics import Window
 from salesnb.params import FunnelParams, StageConfig
 from salesnb.stages import move_counts, stage_ranks
-from salesnb.stats import wilson_interval
+from salesnb.stats import holm_adjust, wilson_interval
 
 DAY = 86400
 
@@ -104,76 +115,331 @@ def deal_facts(
 # --- funnel --------------------------------------------------------------------------------------------------
 
 
+def in_window(facts: ibis.Table, window: Window, *, mode: str) -> ibis.Table:
+    """The deals a funnel of ``mode`` is built from: created in the window (cohort, and snapshot —
+    deals without a created date cannot be placed in it and are left out), or with any stage entry
+    in it (period)."""
+    start = ibis.timestamp(pd.Timestamp(window.start))
+    end = ibis.timestamp(pd.Timestamp(window.end_exclusive))
+    if mode in ("cohort", "snapshot"):
+        return facts.filter((facts.created_at >= start) & (facts.created_at < end))
+    entries = [c for c in facts.columns if c.startswith("entry_")]
+    return facts.filter(ibis.or_(*[(facts[c] >= start) & (facts[c] < end) for c in entries]))
+
+
 def funnel_table(
     facts: ibis.Table, window: Window, *, stages: StageConfig, mode: str = "cohort", by: str | None = None
 ) -> pd.DataFrame:
-    """Per stage (and group): reached, next-step and cumulative conversion with Wilson intervals,
-    drop-off count and amount, deals lost at and still open in the stage."""
+    """Per stage (and group): deals reached, resolved (moved on or lost there) and still open there;
+    next-step conversion on resolved deals and cumulative conversion, each with a Wilson interval;
+    drop-off (resolved without moving on) count and amount.
+
+    Cohort and snapshot count deals created in the window; period counts stage entries in it.
+    """
     names = pipeline_stages(stages)
     n = len(names)
     keys = [by] if by else []
     start = ibis.timestamp(pd.Timestamp(window.start))
     end = ibis.timestamp(pd.Timestamp(window.end_exclusive))
+    table = in_window(facts, window, mode=mode)
     if mode in ("cohort", "snapshot"):
-        # snapshot: every deal in the CRM, dated or not (used when there is no stage history)
-        cohort = facts.filter((facts.created_at >= start) & (facts.created_at < end)) if mode == "cohort" else facts
-        counted = {i: cohort[f"reached_{i}"] for i in range(n)}
-        table = cohort
+        counted = {i: table[f"reached_{i}"] for i in range(n)}
     else:  # stage entries that fall in the window
-        table = facts
         counted = {
-            i: ((facts[f"entry_{i}"] >= start) & (facts[f"entry_{i}"] < end) & (facts[f"reached_{i}"] == 1)).cast(
+            i: ((table[f"entry_{i}"] >= start) & (table[f"entry_{i}"] < end) & (table[f"reached_{i}"] == 1)).cast(
                 "int64"
             )
             for i in range(n)
         }
     amount = ibis.coalesce(table.amount, 0)
+    is_open = table.status == schema.OPEN
     aggregates = {}
     for i in range(n):
+        here = (table.max_rank == i) & (counted[i] == 1)
         aggregates[f"reached_{i}"] = counted[i].sum()
-        aggregates[f"amount_{i}"] = (counted[i] * amount).sum()
-        aggregates[f"lost_{i}"] = (
-            ((table.status == schema.LOST) & (table.max_rank == i) & (counted[i] == 1)).cast("int64").sum()
-        )
-        aggregates[f"open_{i}"] = (
-            ((table.status == schema.OPEN) & (table.max_rank == i) & (counted[i] == 1)).cast("int64").sum()
-        )
+        aggregates[f"lost_{i}"] = ((table.status == schema.LOST) & here).cast("int64").sum()
+        aggregates[f"open_{i}"] = (is_open & here).cast("int64").sum()
+        # open deals that have not reached stage i yet: unresolved with respect to reaching it
+        aggregates[f"open_before_{i}"] = (is_open & (table.max_rank < i) & (counted[0] == 1)).cast("int64").sum()
+        if i + 1 < n:
+            moved = (counted[i] == 1) & (table[f"reached_{i + 1}"] == 1)
+            dropped = (counted[i] == 1) & ~moved & ~(is_open & here)
+            aggregates[f"moved_{i}"] = moved.cast("int64").sum()
+            aggregates[f"drop_amount_{i}"] = (dropped.cast("int64") * amount).sum()
     wide = (table.group_by(keys).aggregate(**aggregates) if keys else table.aggregate(**aggregates)).to_pandas()
     rows = []
     for _, row in wide.iterrows():
         first = row["reached_0"]
         for i, name in enumerate(names):
-            reached = row[f"reached_{i}"]
-            nxt = row[f"reached_{i + 1}"] if i + 1 < n else np.nan
+            reached = int(row[f"reached_{i}"])
+            still_open = int(row[f"open_{i}"])
+            resolved = reached - still_open
+            last = i + 1 == n
+            moved = np.nan if last else int(row[f"moved_{i}"])
+            base = first - int(row[f"open_before_{i}"])
             rows.append(
                 {
                     **({by: row[by]} if by else {}),
                     "stage": name,
                     "step": i,
-                    "reached": int(reached),
-                    "amount": float(row[f"amount_{i}"] or 0.0),
-                    "next_reached": nxt,
-                    "next_step": nxt / reached if i + 1 < n and reached else np.nan,
-                    "cumulative": reached / first if first else np.nan,
-                    "drop_off": reached - nxt if i + 1 < n else np.nan,
-                    "drop_amount": float(row[f"amount_{i}"] or 0) - float(row[f"amount_{i + 1}"] or 0)
-                    if i + 1 < n
-                    else np.nan,
+                    "reached": reached,
+                    "resolved": np.nan if last else resolved,
+                    "open_here": still_open,
+                    "next_reached": moved,
+                    "next_step": moved / resolved if not last and resolved else np.nan,
+                    "cum_base": base,
+                    "cumulative": reached / base if base else np.nan,
+                    "drop_off": np.nan if last else resolved - moved,
+                    "drop_amount": np.nan if last else float(row[f"drop_amount_{i}"] or 0.0),
                     "lost_here": int(row[f"lost_{i}"]),
-                    "open_here": int(row[f"open_{i}"]),
                 }
             )
     out = pd.DataFrame(rows)
     if out.empty:
         return out
-    valid = out["next_reached"].notna()
-    low, high = wilson_interval(out.loc[valid, "next_reached"], out.loc[valid, "reached"])
+    valid = out["next_step"].notna()
+    out["next_low"], out["next_high"] = np.nan, np.nan
+    low, high = wilson_interval(out.loc[valid, "next_reached"], out.loc[valid, "resolved"])
     out.loc[valid, "next_low"], out.loc[valid, "next_high"] = low, high
-    firsts = (
-        out.groupby(keys)["reached"].transform("first") if keys else pd.Series(out["reached"].iloc[0], index=out.index)
+    out["cum_low"], out["cum_high"] = np.nan, np.nan
+    based = out["cum_base"] > 0
+    out.loc[based, "cum_low"], out.loc[based, "cum_high"] = wilson_interval(
+        out.loc[based, "reached"], out.loc[based, "cum_base"]
     )
-    out["cum_low"], out["cum_high"] = wilson_interval(out["reached"], firsts)
     return out
+
+
+# --- per-deal step outcomes and the censoring-aware estimate ----------------------------------------------
+
+
+OUTCOME_OPEN, OUTCOME_MOVED, OUTCOME_LOST = 0, 1, 2
+MATURE_OPEN_SHARE = 0.10  # a cohort's won-of-resolved share is shown once at most this share is open
+GROUP_COLUMNS = ("team", "rep_id", "segment")
+
+
+def deal_rows(facts: ibis.Table, window: Window, *, stages: StageConfig, mode: str = "cohort") -> pd.DataFrame:
+    """The deals of the funnel's population as a narrow pandas frame (one row per deal): group columns,
+    status, amount, created/closed dates, furthest rank, and reached/entry per stage."""
+    n = len(pipeline_stages(stages))
+    table = in_window(facts, window, mode=mode)
+    columns = [c for c in GROUP_COLUMNS if c in table.columns] + [
+        "status",
+        "amount",
+        "created_at",
+        "closed_at",
+        "max_rank",
+        *[f"reached_{i}" for i in range(n)],
+        *[f"entry_{i}" for i in range(n)],
+    ]
+    return table.select(*columns).to_pandas()
+
+
+def step_outcomes(
+    rows: pd.DataFrame, *, stages: StageConfig, as_of: date, window: Window | None = None, mode: str = "cohort"
+) -> pd.DataFrame:
+    """One row per deal and step it reached: ``outcome`` 1 = moved on to the next stage, 2 = ended lost
+    (or otherwise closed) without moving on, 0 = still open at the step (censored at ``as_of``), and
+    ``days`` from entering the step (or from the created date when that entry is unknown) to the
+    outcome — NaN when the date of the outcome is unknown (moving on, without stage history).
+
+    ``rows`` is :func:`deal_rows`' frame. In period mode a step counts deals that entered it in the window.
+    """
+    names = pipeline_stages(stages)
+    keys = [c for c in GROUP_COLUMNS if c in rows.columns]
+    censor_at = float((pd.Timestamp(as_of) + pd.Timedelta(days=1)).value) / 1e9 / DAY
+
+    def day_numbers(column: str) -> np.ndarray:  # days since the epoch, NaN where there is no date
+        values = pd.to_datetime(rows[column]).to_numpy(dtype="datetime64[ns]")
+        out = values.astype("int64").astype(float) / 1e9 / DAY
+        out[np.isnat(values)] = np.nan
+        return out
+
+    entries = [day_numbers(f"entry_{k}") for k in range(len(names))]
+    created, closed = day_numbers("created_at"), day_numbers("closed_at")
+    is_open = (rows["status"] == schema.OPEN).to_numpy()
+    status = rows["status"].to_numpy()
+    amount = rows["amount"].to_numpy(dtype=float)
+    groups = {c: rows[c].to_numpy() for c in keys}
+    index = rows.index.to_numpy()
+    if mode == "period" and window is not None:
+        start = pd.Timestamp(window.start).value / 1e9 / DAY
+        end = pd.Timestamp(window.end_exclusive).value / 1e9 / DAY
+    parts = []
+    for k in range(len(names) - 1):
+        take = (rows[f"reached_{k}"] == 1).to_numpy()
+        if mode == "period" and window is not None:
+            take &= (entries[k] >= start) & (entries[k] < end)
+        origin = np.where(np.isnan(entries[k]), created, entries[k])[take]
+        moved = (rows[f"reached_{k + 1}"] == 1).to_numpy()[take]
+        still_open = ~moved & is_open[take]
+        outcome = np.where(moved, OUTCOME_MOVED, np.where(still_open, OUTCOME_OPEN, OUTCOME_LOST))
+        when = np.where(moved, entries[k + 1][take], np.where(still_open, censor_at, closed[take]))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "deal": index[take],
+                    **{c: values[take] for c, values in groups.items()},
+                    "stage": names[k],
+                    "step": k,
+                    "outcome": outcome,
+                    "days": np.clip(when - origin, 0, None),
+                    "status": status[take],
+                    "amount": amount[take],
+                }
+            )
+        )
+    columns = ["deal", *keys, "stage", "step", "outcome", "days", "status", "amount"]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+
+
+@dataclass(frozen=True)
+class Incidence:
+    """Aalen–Johansen cumulative incidences by a horizon and the conversion they imply.
+
+    ``moved`` and ``lost``: chance of having moved on / ended lost by the horizon (open deals
+    censored), ``moved_var`` the Greenwood-type variance of ``moved`` (lifelines' formula);
+    ``conversion`` = moved / (moved + lost), the eventual conversion of the deals that resolve, with
+    ``n_eff`` its effective number of deals (Kish) for intervals and tests; ``at_risk`` deals still
+    followed at the horizon.
+    """
+
+    moved: float
+    lost: float
+    moved_var: float
+    conversion: float
+    n_eff: float
+    at_risk: int
+
+
+def cumulative_incidence(days, outcome, *, horizon: float) -> Incidence:
+    """Aalen–Johansen estimate with "moved on" (1) as the event of interest, "lost" (2) competing and
+    "still open" (0) censored, read at ``horizon`` days.
+
+    Each deal resolving at time t carries the weight S(t−)/n(t) (overall survival just before t over
+    the number still at risk), so ``conversion`` is the inverse-probability-of-censoring weighted share
+    of resolved deals that moved on: young deals that resolved early (often lost) are not
+    over-represented, and deals still open are neither failures nor successes. Tied times share one
+    risk set, so no jitter is needed.
+
+    >>> round(cumulative_incidence([1, 2, 3, 4], [1, 2, 1, 0], horizon=10).conversion, 3)
+    0.667
+    """
+    days = np.asarray(days, dtype=float)
+    outcome = np.asarray(outcome)
+    at_horizon = int((days >= horizon).sum())
+    if days.size == 0:
+        return Incidence(np.nan, np.nan, np.nan, np.nan, 0.0, 0)
+    times, inverse = np.unique(days, return_inverse=True)
+    d1 = np.bincount(inverse, weights=outcome == OUTCOME_MOVED, minlength=times.size)
+    d = np.bincount(inverse, weights=outcome != OUTCOME_OPEN, minlength=times.size)
+    leaving = np.bincount(inverse, minlength=times.size)
+    at_risk = days.size - np.concatenate([[0], np.cumsum(leaving)[:-1]])
+    keep = (d > 0) & (times <= horizon)
+    d1, d, n = d1[keep], d[keep], at_risk[keep].astype(float)
+    if d.size == 0:
+        return Incidence(0.0, 0.0, 0.0, np.nan, 0.0, at_horizon)
+    survival = np.cumprod(1 - d / n)
+    lag = np.concatenate([[1.0], survival[:-1]])
+    weight = lag / n  # per resolved deal at that time
+    cif = np.cumsum(weight * d1)
+    moved = cif[-1]
+    lost = float((weight * (d - d1)).sum())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        first = np.where(n > d, (moved - cif) ** 2 * d / (n * (n - d)), 0.0)
+    variance = first.sum() + (lag**2 * d1 * (n - d1) / n**3).sum() - 2 * ((moved - cif) * lag * d1 / n**2).sum()
+    total = (weight * d).sum()
+    n_eff = total**2 / (weight**2 * d).sum()
+    return Incidence(float(moved), lost, float(max(variance, 0.0)), float(moved / total), float(n_eff), at_horizon)
+
+
+def _wilson(p: float, n: float, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Wilson 95 % interval for a share ``p`` of ``n`` (possibly effective, non-integer) deals."""
+    if not n or p != p:
+        return np.nan, np.nan
+    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+    half = z / (1 + z**2 / n) * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
+    return float(centre - half), float(centre + half)
+
+
+def two_share_p(p1: float, n1: float, p2: float, n2: float) -> float:
+    """Two-sided p of a pooled two-proportion z-test (the uncorrected chi-square for whole counts)."""
+    pooled = (p1 * n1 + p2 * n2) / (n1 + n2)
+    se = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    if se == 0:
+        return 1.0
+    return float(2 * sps.norm.sf(abs(p1 - p2) / se))
+
+
+def step_horizons(outcomes: pd.DataFrame, quantile: float = 0.95) -> dict[str, float]:
+    """Per step: the day by which ``quantile`` of its resolved deals had resolved (NaN when the date of
+    moving on is unknown, i.e. the step has no censoring-aware estimate)."""
+    out = {}
+    for stage, part in outcomes.groupby("stage", sort=False):
+        resolved = part.loc[part["outcome"] != OUTCOME_OPEN, "days"]
+        timed = part["days"].notna().all() and len(resolved) > 0
+        out[stage] = float(np.quantile(resolved, quantile)) if timed else np.nan
+    return out
+
+
+def step_conversion(
+    outcomes: pd.DataFrame, *, by: str | None = None, horizons: dict[str, float] | None = None
+) -> pd.DataFrame:
+    """Per step (and group): deals reached, resolved, still open; the resolved next-step conversion with
+    its Wilson interval; the eventual conversion (:func:`cumulative_incidence` over every resolution)
+    with a Wilson interval on its effective number of deals, the step's horizon and how many deals were
+    followed that long; and ``conversion``/``basis``: the figure
+    comparisons and bottlenecks use (eventual where it can be estimated, resolved otherwise)."""
+    horizons = horizons if horizons is not None else step_horizons(outcomes)
+    keys = [by] if by else []
+    frame = outcomes[outcomes[by].notna()] if by else outcomes
+    rows = []
+    outcomes_all = frame["outcome"].to_numpy()
+    days_all = frame["days"].to_numpy(dtype=float)
+    steps_all = frame["step"].to_numpy()
+    for key, index in frame.groupby([*keys, "stage"], sort=False).indices.items():
+        stage = key[-1] if isinstance(key, tuple) else key
+        outcome = outcomes_all[index]
+        moved = int((outcome == OUTCOME_MOVED).sum())
+        still_open = int((outcome == OUTCOME_OPEN).sum())
+        resolved = len(index) - still_open
+        horizon = horizons.get(stage, np.nan)
+        if horizon == horizon:
+            # read over every resolution: moving on is slower than being lost, so a cut-off would
+            # drop slow movers; the horizon only says whether the group has been followed long enough
+            inc = cumulative_incidence(days_all[index], outcome, horizon=np.inf)
+            inc = replace(inc, at_risk=int((days_all[index] >= horizon).sum()))
+        else:
+            inc = Incidence(np.nan, np.nan, np.nan, np.nan, 0.0, 0)
+        low, high = _wilson(inc.conversion, inc.n_eff)
+        next_low, next_high = _wilson(moved / resolved if resolved else np.nan, resolved)
+        timed = horizon == horizon
+        rows.append(
+            {
+                **({by: key[0]} if by else {}),
+                "stage": stage,
+                "step": int(steps_all[index[0]]),
+                "reached": len(index),
+                "resolved": resolved,
+                "open": still_open,
+                "moved_on": moved,
+                "next_step": moved / resolved if resolved else np.nan,
+                "eventual": inc.conversion,
+                "eventual_low": low,
+                "eventual_high": high,
+                "n_eff": inc.n_eff,
+                "moved_by_horizon": inc.moved,
+                "lost_by_horizon": inc.lost,
+                "horizon_days": horizon,
+                "at_risk_at_horizon": inc.at_risk,
+                "next_low": next_low,
+                "next_high": next_high,
+                "basis": "eventual" if timed else "resolved",
+                "conversion": inc.conversion if timed else (moved / resolved if resolved else np.nan),
+                "conversion_low": low if timed else next_low,
+                "conversion_high": high if timed else next_high,
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 # --- time in stage -------------------------------------------------------------------------------------------------
@@ -318,106 +584,202 @@ def stuck_deals(
 # --- comparisons ------------------------------------------------------------------------------------------------------
 
 
-def compare_groups(frame: pd.DataFrame, by: str, *, min_deals: int, alpha: float = 0.05) -> pd.DataFrame:
-    """Per step: each group's next-step conversion against the rest (chi-square, or Fisher when small),
-    p-values Holm-corrected over every group × step test; small groups flagged and not tested."""
-    steps = frame[frame["next_reached"].notna()]
+def compare_groups(outcomes: pd.DataFrame, by: str, *, min_deals: int, alpha: float = 0.05) -> pd.DataFrame:
+    """Per step: each group's step conversion against the rest of the groups, p-values Holm-corrected
+    over every group × step test.
+
+    Where the step has a censoring-aware estimate, the two eventual conversions (Aalen–Johansen) are
+    compared with a pooled two-proportion z-test on their effective numbers of
+    deals (the uncorrected chi-square when nothing is censored); otherwise the resolved deals are
+    compared (chi-square, or Fisher when an expected count is below 5). Still-open deals are never
+    counted as failures. A group is not tested (``small``) with fewer than ``min_deals`` resolved deals
+    at the step, or — censoring-aware — when none of its deals has been followed up to the horizon
+    (its eventual conversion cannot be estimated yet). Deals without a group value are left out.
+    """
+    frame = outcomes[outcomes[by].notna()]
+    horizons = step_horizons(frame)
+    per_group = step_conversion(frame, by=by, horizons=horizons)
+    arrays = {
+        stage: (part[by].to_numpy(), part["outcome"].to_numpy(), part["days"].to_numpy(dtype=float))
+        for stage, part in frame.groupby("stage", sort=False)
+    }
     rows = []
-    for stage, part in steps.groupby("stage", sort=False):
-        total_reached, total_next = part["reached"].sum(), part["next_reached"].sum()
-        for r in part.itertuples():
-            small = r.reached < min_deals
-            p = np.nan
-            if not small:
-                rest_reached, rest_next = total_reached - r.reached, total_next - r.next_reached
-                table = np.array([[r.next_reached, r.reached - r.next_reached], [rest_next, rest_reached - rest_next]])
-                if rest_reached > 0:
-                    expected = sps.contingency.expected_freq(table) if table.min() >= 0 and table.sum() else table
-                    if (expected < 5).any():
-                        p = sps.fisher_exact(table)[1]
-                    else:
-                        p = sps.chi2_contingency(table, correction=False)[1]
-            rest_rate = (
-                (total_next - r.next_reached) / (total_reached - r.reached) if total_reached > r.reached else np.nan
+    for r in per_group.itertuples():
+        timed = r.basis == "eventual"
+        small = r.resolved < min_deals or (timed and r.at_risk_at_horizon < 1)
+        p, rest_rate = np.nan, np.nan
+        groups, outcome, days = arrays[r.stage]
+        others = groups != getattr(r, by)
+        rest_outcome = outcome[others]
+        rest_moved = int((rest_outcome == OUTCOME_MOVED).sum())
+        rest_resolved = int((rest_outcome != OUTCOME_OPEN).sum())
+        if timed:
+            inc = cumulative_incidence(days[others], rest_outcome, horizon=np.inf)
+            rest_rate, rest_n = inc.conversion, inc.n_eff
+        elif rest_resolved:
+            rest_rate = rest_moved / rest_resolved
+        if not small and rest_resolved:
+            if timed:
+                p = two_share_p(r.eventual, r.n_eff, rest_rate, rest_n) if rest_n else np.nan
+            else:
+                table = np.array(
+                    [[r.moved_on, r.resolved - r.moved_on], [rest_moved, rest_resolved - rest_moved]], dtype=float
+                )
+                if (table.sum(axis=0) == 0).any():
+                    p = 1.0  # everyone (or no one) moved on: nothing to tell apart
+                elif (sps.contingency.expected_freq(table) < 5).any():
+                    p = sps.fisher_exact(table)[1]
+                else:
+                    p = sps.chi2_contingency(table, correction=False)[1]
+        rows.append(
+            (
+                getattr(r, by),
+                r.stage,
+                r.reached,
+                r.resolved,
+                r.open,
+                r.next_step,
+                r.conversion,
+                rest_rate,
+                r.basis,
+                small,
+                p,
             )
-            rows.append((getattr(r, by), stage, r.reached, r.next_step, rest_rate, small, p))
-    out = pd.DataFrame(rows, columns=[by, "stage", "reached", "next_step", "rest", "small", "p"])
+        )
+    columns = [by, "stage", "reached", "resolved", "open", "next_step", "conversion", "rest", "basis", "small", "p"]
+    out = pd.DataFrame(rows, columns=columns)
+    out["horizon_days"] = out["stage"].map(horizons) if len(out) else np.nan
     tested = out["p"].notna()
     out["p_adjusted"] = np.nan
     out["significant"] = False
     if tested.any():
-        reject, adjusted, _, _ = multipletests(out.loc[tested, "p"], alpha=alpha, method="holm")
+        adjusted = holm_adjust(out.loc[tested, "p"].to_numpy(dtype=float))
         out.loc[tested, "p_adjusted"] = adjusted
-        out.loc[tested, "significant"] = reject
-    out["direction"] = np.where(out["next_step"] < out["rest"], "lower", "higher")
+        out.loc[tested, "significant"] = adjusted <= alpha
+    out["direction"] = np.where(out["conversion"] < out["rest"], "lower", "higher")
     return out
 
 
 # --- bottlenecks -------------------------------------------------------------------------------------------------------
 
 
+def gain_scale(window: Window, period: Window, *, as_of: date, first_created: date | None) -> tuple[float, float]:
+    """(scale, span in months): the bottleneck gain is for the deals of the funnel, created (or entering
+    stages) over the real span from the later of the window start and the first such deal to the
+    earlier of the window end and the as-of date; one period is ``period``'s length in days."""
+    start = max(window.start, first_created) if first_created else window.start
+    end = min(window.end, as_of)
+    span_days = max((end - start).days + 1, 1)
+    period_days = (period.end - period.start).days + 1
+    return period_days / span_days, span_days / (365.25 / 12)
+
+
+def _best_quartile(reps: pd.DataFrame) -> float:
+    """The 75th percentile of the reps' step conversions after shrinking each toward the weighted mean
+    by the between-rep variance (empirical Bayes, DerSimonian–Laird moment estimate, on effective
+    counts): reps that differ no more than chance would make all shrink to the mean, so chance spread is
+    not taken for a better practice.
+
+    >>> reps = pd.DataFrame({"basis": ["resolved"] * 4, "resolved": [100] * 4, "n_eff": [0.0] * 4,
+    ...                      "conversion": [0.5, 0.52, 0.48, 0.5]})
+    >>> round(_best_quartile(reps), 3)
+    0.5
+    """
+    n = np.where(reps["basis"] == "eventual", reps["n_eff"], reps["resolved"]).astype(float)
+    rate = reps["conversion"].to_numpy(dtype=float)
+    keep = (n > 0) & np.isfinite(rate)
+    n, rate = n[keep], rate[keep]
+    pooled = float((rate * n).sum() / n.sum())
+    if not 0 < pooled < 1:
+        return pooled
+    v = pooled * (1 - pooled) / n
+    w = 1 / v
+    mean = float((w * rate).sum() / w.sum())
+    q = float((w * (rate - mean) ** 2).sum())
+    tau2 = max(0.0, (q - (len(rate) - 1)) / (w.sum() - (w**2).sum() / w.sum()))
+    shrunk = mean + tau2 / (tau2 + v) * (rate - mean)
+    return float(np.quantile(shrunk, 0.75))
+
+
 def bottlenecks(
-    facts: ibis.Table,
-    window: Window,
-    *,
-    stages: StageConfig,
-    options: FunnelParams,
-    period_months: int,
-    mode: str = "cohort",
+    outcomes: pd.DataFrame, *, stages: StageConfig, options: FunnelParams, scale: float = 1.0
 ) -> pd.DataFrame:
-    """Per step, overall and per team: the gap to the best quartile of reps (or the target conversion
-    in params) and the revenue gained per period if that gap closed:
-    deals reaching the step × gap × win rate after the step × average won deal size."""
+    """Per step, overall and per team: the gap between the step conversion (eventual where it can be
+    estimated, resolved otherwise) and the best quartile of reps with at least ``min_deals`` resolved
+    deals there, their rates shrunk toward each other (:func:`_best_quartile`), or the target conversion
+    in params; and the revenue gained per period if that gap
+    closed: deals reaching the step × gap × win rate after the step (won / resolved among deals that
+    reached the next stage) × average won deal size × ``scale`` (period length / span of the deals).
+    Deals without a rep are left out: no rep benchmark applies to them."""
     names = pipeline_stages(stages)
-    per_rep = funnel_table(facts, window, stages=stages, mode=mode, by="rep_id")
-    has_team = "team" in facts.columns
-    groups = {"all": funnel_table(facts, window, stages=stages, mode=mode)}
-    if has_team:
-        team = funnel_table(facts, window, stages=stages, mode=mode, by="team")
-        for name, part in team.groupby("team"):
-            groups[name] = part.drop(columns="team")
-    start = ibis.timestamp(pd.Timestamp(window.start))
-    end = ibis.timestamp(pd.Timestamp(window.end_exclusive))
-    cohort = facts.filter((facts.created_at >= start) & (facts.created_at < end)) if mode == "cohort" else facts
-    keys = ["team"] if has_team else []
-    won = cohort.status == schema.WON
-    size = cohort.amount.mean(where=won)
-    downstream = {f"down_{i}": won.cast("int64").sum(where=cohort[f"reached_{i}"] == 1) for i in range(len(names))}
-    sizes_all = cohort.aggregate(size=size, **downstream).to_pandas().iloc[0]
-    sizes = (
-        cohort.group_by(keys).aggregate(size=size, **downstream).to_pandas().set_index("team")
-        if has_team
-        else pd.DataFrame()
+    if "rep_id" in outcomes:  # the benchmark is the reps': deals nobody owns have none to reach
+        outcomes = outcomes[outcomes["rep_id"].notna()]
+    horizons = step_horizons(outcomes)
+    per_rep = step_conversion(outcomes, by="rep_id", horizons=horizons) if "rep_id" in outcomes else pd.DataFrame()
+    # per group: the step conversions, the average won deal size and won / closed per step reached
+    flags = pd.DataFrame(
+        {
+            "team": outcomes.get("team"),
+            "step": outcomes["step"],
+            "won": outcomes["status"] == schema.WON,
+            "closed": outcomes["status"].isin(schema.CLOSED_STATUSES),
+            "won_amount": outcomes["amount"].where((outcomes["status"] == schema.WON) & (outcomes["step"] == 0)),
+        }
     )
-    # Gains are for the deals of the window; per period scales them to the params period's length.
-    scale = period_months / window.months
+    first_step = flags[flags["step"] == 0]
+    groups = {"all": (step_conversion(outcomes, horizons=horizons), flags.groupby("step")[["won", "closed"]].sum())}
+    sizes = {"all": first_step["won_amount"].mean()}
+    if "team" in outcomes:
+        teams = step_conversion(outcomes, by="team", horizons=horizons)
+        after = flags.groupby(["team", "step"])[["won", "closed"]].sum()
+        team_sizes = first_step.groupby("team")["won_amount"].mean()
+        for name, part in teams.groupby("team"):
+            groups[name] = (part.drop(columns="team"), after.loc[name])
+            sizes[name] = team_sizes.get(name, np.nan)
     rows = []
     for i in range(len(names) - 1):
-        step_reps = per_rep[(per_rep["step"] == i) & (per_rep["reached"] >= options.min_deals)]
         target = options.target_conversion.get(names[i])
-        benchmark = (
-            target
-            if target is not None
-            else (float(step_reps["next_step"].quantile(0.75)) if len(step_reps) >= 4 else np.nan)
-        )
-        for group, frame in groups.items():
-            step = frame[frame["step"] == i].iloc[0]
-            nxt = frame[frame["step"] == i + 1].iloc[0]
-            facts_row = sizes_all if group == "all" else sizes.loc[group]
-            downstream_rate = facts_row[f"down_{i + 1}"] / nxt["reached"] if nxt["reached"] else np.nan
-            gap = max(0.0, benchmark - step["next_step"]) if benchmark == benchmark else np.nan
-            gain = step["reached"] * gap * downstream_rate * facts_row["size"] * scale if gap == gap else np.nan
+        if target is not None:
+            benchmark = target
+        else:
+            judged = (
+                per_rep[(per_rep["step"] == i) & (per_rep["resolved"] >= options.min_deals)]
+                if len(per_rep)
+                else per_rep
+            )
+            if len(judged):
+                judged = judged[(judged["basis"] == "resolved") | (judged["at_risk_at_horizon"] >= 1)]
+            benchmark = _best_quartile(judged) if len(judged) >= 4 else np.nan
+        for group, (frame, counts) in groups.items():
+            step = frame[frame["step"] == i]
+            if step.empty:
+                continue
+            step = step.iloc[0]
+            size = sizes[group]
+            if i + 1 == len(names) - 1:
+                downstream = 1.0
+            else:
+                won, closed = counts.loc[i + 1] if i + 1 in counts.index else (0, 0)
+                downstream = won / closed if closed else np.nan
+            conversion = step["conversion"]
+            gap = max(0.0, benchmark - conversion) if benchmark == benchmark and conversion == conversion else np.nan
+            gain = step["reached"] * gap * downstream * size * scale if gap == gap else np.nan
             rows.append(
                 (
                     group,
                     names[i],
                     names[i + 1],
                     int(step["reached"]),
-                    step["next_step"],
+                    int(step["resolved"]),
+                    int(step["open"]),
+                    conversion,
+                    step["conversion_low"],
+                    step["conversion_high"],
+                    step["basis"],
                     benchmark,
                     gap,
-                    downstream_rate,
-                    facts_row["size"],
+                    downstream,
+                    size,
                     gain,
                 )
             )
@@ -428,7 +790,12 @@ def bottlenecks(
             "stage",
             "next_stage",
             "reached",
+            "resolved",
+            "open",
             "conversion",
+            "conversion_low",
+            "conversion_high",
+            "basis",
             "benchmark",
             "gap",
             "downstream_win_rate",
@@ -443,7 +810,8 @@ def bottlenecks(
 
 
 def cohort_funnel(facts: ibis.Table, *, stages: StageConfig, months: int, until: date) -> pd.DataFrame:
-    """Per creation month: share of the cohort reaching each stage, won and still open."""
+    """Per creation month: share of the cohort that reached each stage so far, the share still open,
+    and won / (won + lost) among its resolved deals."""
     names = pipeline_stages(stages)
     start = pd.Timestamp(metrics._add_months(until.replace(day=1), -(months - 1)))
     recent = facts.filter(
@@ -456,6 +824,8 @@ def cohort_funnel(facts: ibis.Table, *, stages: StageConfig, months: int, until:
         .aggregate(
             created=recent.count(),
             still_open=(recent.status == schema.OPEN).cast("int64").sum(),
+            won=(recent.status == schema.WON).cast("int64").sum(),
+            lost=(recent.status == schema.LOST).cast("int64").sum(),
             **{f"reached_{i}": recent[f"reached_{i}"].sum() for i in range(len(names))},
         )
         .to_pandas()
@@ -465,6 +835,10 @@ def cohort_funnel(facts: ibis.Table, *, stages: StageConfig, months: int, until:
     for i, name in enumerate(names):
         out[name] = agg[f"reached_{i}"] / agg["created"]
     out["open_share"] = agg["still_open"] / agg["created"]
+    # the cohort's win rate among its resolved deals, shown once at most 10 % is still open: before
+    # that the quick losses dominate what has resolved, and the share would understate the cohort
+    resolved = (agg["won"] + agg["lost"]).where(agg["won"] + agg["lost"] > 0)
+    out["won_of_resolved"] = (agg["won"] / resolved).where(out["open_share"] <= MATURE_OPEN_SHARE)
     return out.reset_index(drop=True)
 
 
@@ -526,6 +900,9 @@ class FunnelReport:
     velocity: pd.DataFrame
     options: FunnelParams
     period_months: int = 3
+    span_months: float = 12.0
+    gain_scale: float = 0.25
+    undated: int = 0
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -574,18 +951,32 @@ def analyse_funnel(data: CrmData) -> FunnelReport:
         data, stages=stages, policy=stages.skipped, lost_without_history=options.lost_stage_without_history
     )
     facts = facts.cache() if hasattr(facts, "cache") else facts
-    # Without history, the current stage of every deal is all there is: count them all.
+    # Without history, each deal's current stage is all there is: a snapshot of the deals created in the window.
     mode = options.mode if has_history else "snapshot"
+    rows = deal_rows(facts, window, stages=stages, mode=mode)
+    outcomes = step_outcomes(rows, stages=stages, as_of=as_of, window=window, mode=mode)
+    eventual = step_conversion(outcomes)
     funnel = funnel_table(facts, window, stages=stages, mode=mode)
+    if len(eventual):
+        funnel = funnel.merge(
+            eventual[["stage", "eventual", "eventual_low", "eventual_high", "horizon_days", "basis", "conversion"]],
+            on="stage",
+            how="left",
+        )
     by_group, tests = {}, {}
-    for group in ("team", "rep_id", "segment"):
+    for group in GROUP_COLUMNS:
         if group in facts.columns:
             frame = funnel_table(facts, window, stages=stages, mode=mode, by=group)
             frame = frame[frame[group].notna()]
             by_group[group] = frame
-            tests[group] = compare_groups(frame, group, min_deals=options.min_deals, alpha=options.alpha)
+            tests[group] = compare_groups(outcomes, group, min_deals=options.min_deals, alpha=options.alpha)
     stuck, thresholds = stuck_deals(data, stages=stages, as_of=as_of, quantile=options.stuck_quantile)
-    period_months = metrics.comparison_windows(params)["current"].months
+    period = metrics.comparison_windows(params)["current"]
+    first = rows["created_at"].min() if len(rows) else None
+    scale, span_months = gain_scale(
+        window, period, as_of=as_of, first_created=None if first is None or pd.isna(first) else first.date()
+    )
+    undated = int(facts.filter(facts.created_at.isnull()).count().execute()) if mode != "period" else 0
     return FunnelReport(
         has_history=has_history,
         window=window,
@@ -598,11 +989,14 @@ def analyse_funnel(data: CrmData) -> FunnelReport:
         times=time_in_stage(data, stages=stages) if has_history else None,
         durations=stage_durations(data, stages=stages) if has_history else None,
         to_close=time_to_close(data.deals, window),
-        bottlenecks=bottlenecks(facts, window, stages=stages, options=options, period_months=period_months, mode=mode),
+        bottlenecks=bottlenecks(outcomes, stages=stages, options=options, scale=scale),
         stuck=stuck,
         thresholds=thresholds,
         cohorts=cohort_funnel(facts, stages=stages, months=options.cohort_months, until=window.end),
         velocity=velocity(data, as_of=as_of),
         options=options,
-        period_months=period_months,
+        period_months=period.months,
+        span_months=span_months,
+        gain_scale=scale,
+        undated=undated,
     )

@@ -15,11 +15,9 @@ def _ci(value: float, low: float, high: float) -> str:
 
 def findings(report, lang: Language, currency: str) -> list[str]:
     out = []
-    top = report.bottlenecks.dropna(subset=["gain_per_period"])
-    top = top[top["gain_per_period"] > 0]
-    if len(top):
-        best = top.iloc[0]
-        named = _supported(report, best)
+    best = headline_bottleneck(report)
+    if best is not None:
+        named = best["group"] != "all"
         key = "fun.find.bottleneck_team" if named else "fun.find.bottleneck"
         out.append(
             t(
@@ -32,6 +30,8 @@ def findings(report, lang: Language, currency: str) -> list[str]:
                 benchmark=fmt_pct(best["benchmark"], digits=0),
                 gain=fmt_money(best["gain_per_period"], currency),
                 months=report.period_months,
+                span=f"{report.span_months:.0f}",
+                open=fmt_int(best["open"]),
             )
         )
     else:
@@ -46,6 +46,8 @@ def findings(report, lang: Language, currency: str) -> list[str]:
                 "fun.find.overall",
                 lang,
                 deals=fmt_int(funnel.iloc[0]["reached"]),
+                resolved=fmt_int(won["cum_base"]),
+                open=fmt_int(funnel.iloc[0]["reached"] - won["cum_base"]),
                 won=fmt_pct(won["cumulative"]),
                 stage=worst["stage"],
                 drop=fmt_int(worst["drop_off"]),
@@ -60,7 +62,7 @@ def findings(report, lang: Language, currency: str) -> list[str]:
         amount = report.stuck["amount"].sum()
         out.append(
             t(
-                "fun.find.stuck",
+                "fun.find.stuck" if report.has_history else "fun.find.stuck_no_history",
                 lang,
                 n=fmt_int(len(report.stuck)),
                 amount=fmt_money(amount, currency)
@@ -88,6 +90,32 @@ def findings(report, lang: Language, currency: str) -> list[str]:
     return out[:5]
 
 
+def headline_bottleneck(report) -> pd.Series | None:
+    """The bottleneck the first finding states: the claimable row (:func:`_claimable`) with the largest
+    gain; when that is an all-teams step and a team significantly below the others at the same step is
+    claimable too, that team (the shortfall is concentrated there)."""
+    top = report.bottlenecks.dropna(subset=["gain_per_period"])
+    top = top[[_claimable(report, row) for _, row in top.iterrows()]] if len(top) else top
+    if top.empty:
+        return None
+    best = top.iloc[0]
+    teams = top[(top["stage"] == best["stage"]) & (top["group"] != "all")]
+    return teams.iloc[0] if best["group"] == "all" and len(teams) else best
+
+
+def _claimable(report, row) -> bool:
+    """A bottleneck is claimed for all teams only when the gap to the benchmark is larger than the
+    step conversion's own 95 % margin, and for one team only when its conversion at that step is
+    significantly lower than the other teams' (Holm) — otherwise a team's figures would be shown
+    under an all-teams sentence, or chance spread would be called a bottleneck."""
+    if not row["gain_per_period"] > 0:
+        return False
+    if row["group"] == "all":
+        margin = (row["conversion_high"] - row["conversion_low"]) / 2
+        return bool(row["gap"] > margin)
+    return _supported(report, row)
+
+
 def _supported(report, row) -> bool:
     """Name a team only when its conversion at that step differs significantly from the rest."""
     if row["group"] == "all" or "team" not in report.tests:
@@ -98,22 +126,30 @@ def _supported(report, row) -> bool:
 
 
 def funnel_view(funnel: pd.DataFrame) -> pd.DataFrame:
+    eventual = funnel["eventual"] if "eventual" in funnel else pd.Series(float("nan"), index=funnel.index)
     view = pd.DataFrame(
         {
             "stage": funnel["stage"],
             "reached": funnel["reached"],
+            "resolved": funnel["resolved"],
+            "open_here": funnel["open_here"],
             "next_step_ci": [
                 _ci(v, lo, hi)
-                for v, lo, hi in zip(funnel["next_step"], funnel.get("next_low"), funnel.get("next_high"), strict=True)
+                for v, lo, hi in zip(funnel["next_step"], funnel["next_low"], funnel["next_high"], strict=True)
             ],
+            "eventual_ci": [
+                _ci(v, lo, hi)
+                for v, lo, hi in zip(
+                    eventual, funnel.get("eventual_low", eventual), funnel.get("eventual_high", eventual), strict=True
+                )
+            ],
+            "horizon_days": funnel.get("horizon_days", eventual),
             "cumulative_ci": [
                 _ci(v, lo, hi)
                 for v, lo, hi in zip(funnel["cumulative"], funnel["cum_low"], funnel["cum_high"], strict=True)
             ],
-            "drop_off": funnel["drop_off"],
-            "drop_amount": funnel["drop_amount"].round(0),
             "lost_here": funnel["lost_here"],
-            "open_here": funnel["open_here"],
+            "drop_amount": funnel["drop_amount"].round(0),
         }
     )
     return view
@@ -123,6 +159,7 @@ def bottleneck_view(frame: pd.DataFrame, lang: Language) -> pd.DataFrame:
     view = frame.head(10).copy()
     view["group"] = view["group"].replace({"all": t("fun.all_teams", lang)})
     view["step"] = view["stage"] + " → " + view["next_stage"]
+    view["conversion_basis"] = [t(f"fun.basis.{b}", lang) for b in view["basis"]]
     view["gain_per_period"] = view["gain_per_period"].round(0)
     view["deal_size"] = view["deal_size"].round(0)
     return view[
@@ -130,7 +167,10 @@ def bottleneck_view(frame: pd.DataFrame, lang: Language) -> pd.DataFrame:
             "group",
             "step",
             "reached",
+            "resolved",
+            "open",
             "conversion",
+            "conversion_basis",
             "benchmark",
             "gap",
             "downstream_win_rate",
@@ -140,10 +180,12 @@ def bottleneck_view(frame: pd.DataFrame, lang: Language) -> pd.DataFrame:
     ]
 
 
-def tests_view(tests: pd.DataFrame, by: str) -> pd.DataFrame:
+def tests_view(tests: pd.DataFrame, by: str, lang: Language = "en") -> pd.DataFrame:
     shown = tests[tests["significant"]].copy()
     shown["p_adjusted"] = [("<0.001" if p < 0.001 else f"{p:.3f}") for p in shown["p_adjusted"]]
-    return shown[[by, "stage", "reached", "next_step", "rest", "p_adjusted", "direction"]].rename(columns={by: "group"})
+    shown["conversion_basis"] = [t(f"fun.basis.{b}", lang) for b in shown["basis"]]
+    columns = [by, "stage", "resolved", "open", "conversion", "rest", "conversion_basis", "p_adjusted", "direction"]
+    return shown[columns].rename(columns={by: "group"})
 
 
 def stuck_view(stuck: pd.DataFrame) -> pd.DataFrame:
