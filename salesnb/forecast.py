@@ -3,6 +3,17 @@
 Work is monthly: a metric becomes a monthly series, each baseline forecasts the months
 of a period, and a period's forecast is their sum (or their mean for CSAT). Backtests
 hold out past periods of the same length, refit on what came before, and compare.
+
+Rules that keep the numbers honest on short histories:
+
+- every fold trims its own warm-up months from its own training data, never from the future;
+- the model family (seasonal or trend-only) is decided once, from the shortest training set
+  any fit uses, and every fold and the final forecast fit that same family;
+- a method is *chosen by backtest* only with at least ``MIN_BACKTESTS_TO_CHOOSE`` held-out
+  periods; otherwise the declared ``DEFAULT_METHOD`` is used and reported as not backtested;
+- the forecast's error distribution is *measured* only with ``MIN_BACKTESTS_FOR_SPREAD``
+  backtest errors (the Student-t predictive of :func:`error_model`: bias, SD × √(1 + 1/n),
+  n − 1 degrees of freedom); below that ``FALLBACK_LOG_SD`` is *assumed* and the report says so.
 """
 
 from __future__ import annotations
@@ -25,6 +36,12 @@ ADDITIVE = {"revenue": True, "won_deals": True, "new_customers": True, "csat": F
 WARM_UP_SHARE = 0.5
 # Forecast spread assumed when the backtest has fewer than three errors (stated in the report).
 FALLBACK_LOG_SD = 0.15
+MIN_BACKTESTS_TO_CHOOSE = 2
+MIN_BACKTESTS_FOR_SPREAD = 3
+# Used when too few periods can be held out to choose: a level, not a trend or season fitted to a few points.
+DEFAULT_METHOD = "weighted_average"
+# Holt-Winters needs two full years to initialise its seasonal factors; the regression uses the same rule.
+SEASONAL_MONTHS = 24
 
 
 def monthly_series(data: CrmData, metric: str, *, until: date) -> pd.Series:
@@ -84,11 +101,11 @@ def weighted_average(history: pd.Series, horizon: int, *, weights: tuple[float, 
     return np.full(horizon, float(np.dot(recent, w) / w.sum()))
 
 
-def regression_seasonal(history: pd.Series, horizon: int) -> np.ndarray:
-    """OLS on a linear trend plus month-of-year dummies (trend only with under 24 months of history)."""
+def regression_seasonal(history: pd.Series, horizon: int, *, seasonal: bool) -> np.ndarray:
+    """OLS on a linear trend plus month-of-year dummies (trend only when ``seasonal`` is false)."""
     import statsmodels.api as sm
 
-    design, future = _regression_design(history.index, horizon, seasonal=len(history) >= 24)
+    design, future = _regression_design(history.index, horizon, seasonal=seasonal)
     fit = sm.OLS(history.to_numpy(dtype=float), design, missing="drop").fit()
     return np.asarray(fit.predict(future))
 
@@ -104,12 +121,11 @@ def _regression_design(index: pd.DatetimeIndex, horizon: int, *, seasonal: bool)
     return design[: len(index)], design[len(index) :]
 
 
-def exponential_smoothing(history: pd.Series, horizon: int) -> np.ndarray:
-    """Holt-Winters (additive trend, multiplicative seasonality) with 24+ months; Holt's trend otherwise."""
+def exponential_smoothing(history: pd.Series, horizon: int, *, seasonal: bool) -> np.ndarray:
+    """Holt-Winters (damped additive trend, multiplicative seasonality) when ``seasonal``; Holt's trend otherwise."""
     from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
     values = history.astype(float)
-    seasonal = len(values) >= 24 and (values > 0).all()
     model = ExponentialSmoothing(
         values,
         trend="add",
@@ -125,17 +141,33 @@ def exponential_smoothing(history: pd.Series, horizon: int) -> np.ndarray:
 
 
 def forecast_months(
-    history: pd.Series, method: str, horizon: int, *, period_months: int, uplift: float, weights: tuple[float, ...]
+    history: pd.Series,
+    method: str,
+    horizon: int,
+    *,
+    period_months: int,
+    uplift: float,
+    weights: tuple[float, ...],
+    seasonal: bool,
 ) -> np.ndarray:
     if method == "last_period_uplift":
         return last_period_uplift(history, horizon, period_months=period_months, uplift=uplift)
     if method == "weighted_average":
         return weighted_average(history, horizon, weights=weights)
     if method == "regression_seasonal":
-        return regression_seasonal(history, horizon)
+        return regression_seasonal(history, horizon, seasonal=seasonal)
     if method == "exponential_smoothing":
-        return exponential_smoothing(history, horizon)
+        return exponential_smoothing(history, horizon, seasonal=seasonal)
     raise ValueError(f"unknown method {method!r}")
+
+
+def seasonal_family(trainings: list[pd.Series]) -> bool:
+    """Whether every fit can be seasonal: each training set has two full years and no empty month.
+
+    Decided once for a backtest from all its training sets (the folds' and the final one), so
+    that the folds judge the same model family the final forecast uses.
+    """
+    return bool(trainings) and all(len(t) >= SEASONAL_MONTHS and (t > 0).all() for t in trainings)
 
 
 def period_total(values: np.ndarray, metric: str) -> float:
@@ -148,12 +180,16 @@ class Baselines:
     """Every method's forecast for the target period and its backtest on held-out periods."""
 
     metric: str
-    forecasts: pd.DataFrame  # method, forecast, mape, log_sd (RMS of log(actual / forecast)), backtests
-    backtests: pd.DataFrame  # method, period_end, actual, forecast, error
+    # method, forecast, mape, bias and log_sd (mean and SD of log(actual / forecast) over the backtest),
+    # backtests (held-out periods), errors (log errors behind bias and log_sd)
+    forecasts: pd.DataFrame
+    backtests: pd.DataFrame  # method, period_end, train_months, actual, forecast, error
     chosen: str
     history_months: int
     warm_up_months: int
-    seasonal: bool
+    seasonal: bool  # the model family every fold and the final forecast fit
+    folds: int = 0  # held-out periods in the backtest
+    chosen_by: str = "backtest"  # "backtest" (lowest MAPE over ≥ 2 folds) or "default" (not backtested)
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -162,6 +198,32 @@ class Baselines:
     @property
     def chosen_row(self) -> pd.Series:
         return self.forecasts.set_index("method").loc[self.chosen]
+
+    @property
+    def backtested(self) -> bool:
+        return self.chosen_by == "backtest"
+
+
+def backtest_folds(
+    series: pd.Series, *, period_months: int, backtest_periods: int, min_train_months: int
+) -> list[tuple[pd.Series, pd.Series]]:
+    """(training, held-out) pairs for the last ``backtest_periods`` periods, oldest first.
+
+    Each fold trims warm-up months from its own training data only. A fold is kept when its
+    trimmed training has ``min_train_months`` and its held-out period lies after the warm-up
+    the full series shows (a period the CRM was still filling up says nothing about accuracy).
+    """
+    full_warm_up = trim_warm_up(series)[1]
+    folds = []
+    for k in range(backtest_periods, 0, -1):
+        cut = len(series) - k * period_months
+        if cut < full_warm_up:
+            continue
+        train = trim_warm_up(series.iloc[:cut])[0]
+        if len(train) < min_train_months:
+            continue
+        folds.append((train, series.iloc[cut : cut + period_months]))
+    return folds
 
 
 def baselines(
@@ -174,68 +236,112 @@ def baselines(
     backtest_periods: int = 4,
     min_train_months: int = 6,
     methods: tuple[str, ...] = METHODS,
+    default: str = DEFAULT_METHOD,
 ) -> Baselines:
     """Forecast the next period with each method; backtest each on the last held-out periods.
 
-    The chosen method has the lowest MAPE; ties go to the earlier (simpler) method in ``METHODS``.
+    With at least ``MIN_BACKTESTS_TO_CHOOSE`` held-out periods the chosen method has the lowest
+    MAPE (ties go to the earlier, simpler method in ``METHODS``); with fewer it is ``default``.
     """
     history, warm_up = trim_warm_up(series)
-    options = dict(period_months=period_months, uplift=uplift, weights=weights)
+    folds = backtest_folds(
+        series, period_months=period_months, backtest_periods=backtest_periods, min_train_months=min_train_months
+    )
+    seasonal = seasonal_family([train for train, _ in folds] + [history])
+    options = dict(period_months=period_months, uplift=uplift, weights=weights, seasonal=seasonal)
     tests = []
-    for k in range(backtest_periods, 0, -1):
-        cut = len(history) - k * period_months
-        if cut < min_train_months:
-            continue
-        train, held_out = history.iloc[:cut], history.iloc[cut : cut + period_months]
+    for train, held_out in folds:
         actual = period_total(held_out.to_numpy(), metric)
         for method in methods:
             predicted = period_total(forecast_months(train, method, period_months, **options), metric)
             error = (actual - predicted) / actual if actual else np.nan
-            tests.append((method, held_out.index[-1], actual, predicted, error))
-    backtests = pd.DataFrame(tests, columns=["method", "period_end", "actual", "forecast", "error"])
+            tests.append((method, held_out.index[-1], len(train), actual, predicted, error))
+    backtests = pd.DataFrame(tests, columns=["method", "period_end", "train_months", "actual", "forecast", "error"])
     rows = []
     for method in methods:
         forecast = period_total(forecast_months(history, method, period_months, **options), metric)
         mine = backtests[backtests["method"] == method]
         valid = mine[(mine["actual"] > 0) & (mine["forecast"] > 0)]
         ratio = np.log(valid["actual"] / valid["forecast"])
+        measured = len(ratio) >= MIN_BACKTESTS_FOR_SPREAD
         rows.append(
             (
                 method,
                 forecast,
                 float(mine["error"].abs().mean()) if len(mine) else np.nan,
-                # Root mean square, not SD: a biased method's errors count in full.
-                float(np.sqrt((ratio**2).mean())) if len(ratio) >= 3 else np.nan,
+                float(ratio.mean()) if measured else np.nan,
+                float(ratio.std(ddof=1)) if measured else np.nan,
                 len(mine),
+                len(ratio),
             )
         )
-    forecasts = pd.DataFrame(rows, columns=["method", "forecast", "mape", "log_sd", "backtests"])
+    forecasts = pd.DataFrame(rows, columns=["method", "forecast", "mape", "bias", "log_sd", "backtests", "errors"])
     ranked = forecasts.dropna(subset=["mape"])
-    chosen = ranked.loc[ranked["mape"].idxmin(), "method"] if len(ranked) else "weighted_average"
-    return Baselines(metric, forecasts, backtests, chosen, len(history), warm_up, len(history) >= 24)
+    if len(folds) >= MIN_BACKTESTS_TO_CHOOSE and len(ranked):
+        chosen, chosen_by = ranked.loc[ranked["mape"].idxmin(), "method"], "backtest"
+    else:
+        chosen, chosen_by = (default if default in methods else methods[0]), "default"
+    return Baselines(
+        metric, forecasts, backtests, chosen, len(history), warm_up, seasonal, folds=len(folds), chosen_by=chosen_by
+    )
 
 
-def reach_probability(target: float, forecast: float, *, log_sd: float) -> float:
-    """P(actual ≥ target) when log(actual / forecast) ~ Normal(0, log_sd), the backtest's error spread.
+@dataclass(frozen=True)
+class ErrorModel:
+    """How log(actual / forecast) is distributed for a period: ``bias`` + ``scale`` × a Student-t with
+    ``df`` degrees of freedom (``df`` None: a standard normal, for an assumed spread)."""
+
+    bias: float
+    scale: float
+    df: float | None
+    assumed: bool
+    errors: int = 0
+
+    def draw(self, rng: np.random.Generator, size) -> np.ndarray:
+        noise = rng.standard_t(self.df, size=size) if self.df else rng.standard_normal(size)
+        return self.bias + self.scale * noise
+
+
+ASSUMED = ErrorModel(0.0, FALLBACK_LOG_SD, None, True)
+
+
+def error_model(row: pd.Series) -> ErrorModel:
+    """The forecast error distribution for one method's row of :attr:`Baselines.forecasts`.
+
+    Measured (``MIN_BACKTESTS_FOR_SPREAD`` or more backtest errors): the Student-t predictive
+    distribution of a new error when n past errors are independent normal draws with unknown mean
+    and spread — centre their mean (the method's bias), scale their SD × √(1 + 1/n), n − 1 degrees
+    of freedom. With three or four errors this is wide, as it should be. Otherwise the assumed
+    ±``FALLBACK_LOG_SD`` normal around the forecast, which the report labels as assumed.
+    """
+    n = int(row.get("errors", 0) or 0)
+    if n >= MIN_BACKTESTS_FOR_SPREAD and row["log_sd"] == row["log_sd"] and row["log_sd"] > 0:
+        return ErrorModel(float(row["bias"]), float(row["log_sd"]) * np.sqrt(1 + 1 / n), float(n - 1), False, n)
+    return ASSUMED
+
+
+def reach_probability(
+    target: float, forecast: float, *, log_sd: float, df: float | None = None, bias: float = 0.0
+) -> float:
+    """P(actual ≥ target) when (log(actual / forecast) − bias) / log_sd follows a Student-t with
+    ``df`` degrees of freedom, or a standard normal when ``df`` is None (see :func:`error_model`).
 
     >>> round(reach_probability(110, 100, log_sd=0.1), 3)
     0.17
+    >>> round(reach_probability(110, 100, log_sd=0.1, df=3), 3)
+    0.205
     """
     if forecast <= 0 or target <= 0:
         return float("nan")
     sd = log_sd if log_sd == log_sd and log_sd > 0 else FALLBACK_LOG_SD
-    z = np.log(target / forecast) / sd
-    return float(1 - stats.norm.cdf(z))
+    z = (np.log(target / forecast) - bias) / sd
+    return float(stats.t.sf(z, df)) if df else float(stats.norm.sf(z))
 
 
-def target_at_probability(probability: float, forecast: float, *, log_sd: float) -> float:
+def target_at_probability(
+    probability: float, forecast: float, *, log_sd: float, df: float | None = None, bias: float = 0.0
+) -> float:
     """The target that would be reached with the given probability (inverse of :func:`reach_probability`)."""
     sd = log_sd if log_sd == log_sd and log_sd > 0 else FALLBACK_LOG_SD
-    return float(forecast * np.exp(stats.norm.ppf(1 - probability) * sd))
-
-
-def spread(row: pd.Series) -> tuple[float, bool]:
-    """The log-error spread to use and whether it is the stated fallback (too few backtests)."""
-    if row["log_sd"] == row["log_sd"] and row["log_sd"] > 0:
-        return float(row["log_sd"]), False
-    return FALLBACK_LOG_SD, True
+    z = stats.t.isf(probability, df) if df else stats.norm.isf(probability)
+    return float(forecast * np.exp(bias + z * sd))

@@ -130,16 +130,36 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "{period} 收入 {revenue}：环比（{previous}）{change}，同比（{last_year}）{change_ly}（赢单 {won} 个，平均 {size}）。",
     },
     "diag.find.revenue_no_ly": {
-        "en": "Revenue in {period} was {revenue}: {change} on {previous} ({won} won deals, average {size}); the data does not reach back to {last_year}.",
-        "zh": "{period} 收入 {revenue}：环比（{previous}）{change}（赢单 {won} 个，平均 {size}）；数据未覆盖 {last_year}。",
+        "en": "Revenue in {period} was {revenue}: {change} on {previous} ({won} won deals, average {size}); not compared with {last_year}, which the data does not cover fully: {reason}.",
+        "zh": "{period} 收入 {revenue}：环比（{previous}）{change}（赢单 {won} 个，平均 {size}）；数据只部分覆盖 {last_year}，不做同比：{reason}。",
+    },
+    "diag.find.revenue_no_comparison": {
+        "en": "Revenue in {period} was {revenue} ({won} won deals, average {size}); not compared with {previous} or {last_year}, which the data does not cover fully: {reason}.",
+        "zh": "{period} 收入 {revenue}（赢单 {won} 个，平均 {size}）；数据只部分覆盖 {previous} 与 {last_year}，不做环比和同比：{reason}。",
     },
     "diag.find.reps_alike": {
-        "en": "Rep win rates run from {low} to {high}, but across the {reps} ranked reps the spread is no larger than chance would give (chi-square p = {p}): no rep stands out on conversion.",
-        "zh": "销售赢率在 {low} 到 {high} 之间，但 {reps} 名参与排名的销售之间的差异不超过随机波动（卡方检验 p = {p}）：没有人在转化上显著突出。",
+        "en": "Rep win rates run from {low} to {high}, but across the {reps} reps with at least {min_closed} closed deals the spread is no larger than chance would give (chi-square p {p}): no rep stands out on conversion, so reps are compared on revenue and deal volume instead.",
+        "zh": "销售赢率在 {low} 到 {high} 之间，但在关闭商机不少于 {min_closed} 个的 {reps} 名销售之间，差异不超过随机波动（卡方检验 p {p}）：没有人在转化上显著突出，因此改按收入与商机量比较。",
     },
     "diag.scorecard_alike": {
-        "en": "Rep win rates do not differ more than chance would give (chi-square p = {p}), so the shrunk rates sit close together and win-rate ranks mean little.",
-        "zh": "各销售赢率差异不超过随机波动（卡方检验 p = {p}），因此收缩后的赢率彼此接近，赢率排名意义不大。",
+        "en": "Rep win rates do not differ more than chance would give (chi-square p {p}), so no rep is ranked, named or given an action on win rate; the table is ordered by revenue.",
+        "zh": "各销售赢率差异不超过随机波动（卡方检验 p {p}），因此不按赢率排名、点名或安排行动；表格按收入排序。",
+    },
+    "diag.scorecard_ranked": {
+        "en": "Rep win rates differ more than chance would give (chi-square p {p}). Win-rate ranks use rates shrunk towards the team rate (beta-binomial prior with mean {prior_mean}, worth {strength} closed deals). A rep is marked above or below the team only when the test of their rate against the team rate stays significant after Holm correction for the {tested} reps tested (5% family-wise).",
+        "zh": "各销售赢率差异超过随机波动（卡方检验 p {p}）。赢率排名采用向团队赢率收缩后的赢率（Beta-二项先验，均值 {prior_mean}，相当于 {strength} 个关闭商机）。只有当某销售赢率与团队赢率的检验在对 {tested} 名受检销售做 Holm 校正后仍显著（整体 5%）时，才标为高于或低于团队。",
+    },
+    "diag.scorecard_differ_unranked": {
+        "en": "Rep win rates differ as a group (chi-square p {p}), but the beta-binomial fit finds no spread to rank on; a rep is marked above or below the team only when their test against the team rate stays significant after Holm correction for the {tested} reps tested.",
+        "zh": "各销售赢率整体上有差异（卡方检验 p {p}），但 Beta-二项拟合未发现可用于排名的差异；只有当某销售与团队赢率的检验在对 {tested} 名受检销售做 Holm 校正后仍显著时，才标为高于或低于团队。",
+    },
+    "diag.prior_boundary": {
+        "en": "The beta-binomial fit finds no variance between reps beyond chance (its prior strength runs to the cap), so every shrunk win rate equals the team rate of {rate}; shrunk rates are not ranked.",
+        "zh": "Beta-二项拟合未发现销售之间超出随机波动的差异（先验强度达到上限），因此所有收缩赢率都等于团队赢率 {rate}；不按收缩赢率排名。",
+    },
+    "diag.find.win_rate_no_prev": {
+        "en": "Win rate was {current}; not compared with {prev_label}, which the data does not cover fully: {reason}.",
+        "zh": "赢率为 {current}；数据只部分覆盖 {prev_label}，不做比较：{reason}。",
     },
     "diag.find.win_rate": {
         "en": "Win rate was {current} against {previous} in {prev_label} ({points})",
@@ -151,9 +171,22 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "diag.find.end": {"en": ".", "zh": "。"},
     "diag.find.reps": {
-        "en": "Highest win rate: {best} at {best_rate} (95% CI {best_low}–{best_high}); lowest: {worst} at {worst_rate} ({worst_low}–{worst_high}); {small} reps with fewer than {min_closed} closed deals are not ranked.",
-        "zh": "赢率最高：{best} {best_rate}（95% 置信区间 {best_low}–{best_high}）；最低：{worst} {worst_rate}（{worst_low}–{worst_high}）；{small} 名关闭商机少于 {min_closed} 个的销售不参与排名。",
+        "en": "Rep win rates differ more than chance would give (chi-square p {p}); tested one by one against the team rate of {team} with Holm correction for {reps} reps, {standouts}; the other {others} are within chance of the team rate.",
+        "zh": "销售赢率差异超过随机波动（卡方检验 p {p}）；对 {reps} 名销售逐一与团队赢率 {team} 比较并做 Holm 校正后，{standouts}；其余 {others} 名与团队赢率的差异在随机波动之内。",
     },
+    "diag.find.reps_differ_none": {
+        "en": "Rep win rates differ as a group (chi-square p {p}), but no single rep is clearly above or below the team rate of {team} once {reps} reps are tested (Holm correction).",
+        "zh": "销售赢率整体上有差异（卡方检验 p {p}），但对 {reps} 名销售做 Holm 校正后，没有哪一名明显高于或低于团队赢率 {team}。",
+    },
+    "diag.find.side.above": {"en": "above it: {reps}", "zh": "高于团队：{reps}"},
+    "diag.find.side.below": {"en": "below it: {reps}", "zh": "低于团队：{reps}"},
+    "diag.find.rep_rate": {
+        "en": "{rep} {rate} (95% CI {low}–{high})",
+        "zh": "{rep} {rate}（95% 置信区间 {low}–{high}）",
+    },
+    "diag.find.more": {"en": " and {count} more", "zh": " 等另外 {count} 名"},
+    "diag.standout.above": {"en": "above team", "zh": "高于团队"},
+    "diag.standout.below": {"en": "below team", "zh": "低于团队"},
     "diag.find.too_few": {
         "en": "{small} reps have fewer than {min_closed} closed deals in the window, too few to rank win rates.",
         "zh": "{small} 名销售在本期关闭商机少于 {min_closed} 个，样本太少，不做赢率排名。",
@@ -171,6 +204,32 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "{window} 销售流失率为 {rate}（离职 {leavers} 人）。",
     },
     "diag.kpis": {"en": "Team KPIs", "zh": "团队关键指标"},
+    "diag.kpis_coverage": {
+        "en": "A window the data covers less than {threshold} is not compared (shown as –): {reasons}.",
+        "zh": "数据覆盖不足 {threshold} 的窗口不做比较（显示为 –）：{reasons}。",
+    },
+    "diag.cov.start": {"en": "{window} covered {share} ({basis} start {date})", "zh": "{window} 覆盖 {share}（{basis}始于 {date}）"},
+    "diag.cov.end": {"en": "{window} covered {share} ({basis} end {date})", "zh": "{window} 覆盖 {share}（{basis}止于 {date}）"},
+    "diag.cov.basis.closed": {"en": "closed dates", "zh": "关闭日期"},
+    "diag.cov.basis.created": {"en": "created dates", "zh": "创建日期"},
+    "diag.cov.basis.activities": {"en": "activity dates", "zh": "活动日期"},
+    "diag.cov.basis.surveys": {"en": "survey dates", "zh": "调查日期"},
+    "diag.pipeline_won_value": {
+        "en": "Pipeline created counts only deals with an amount: of the {created} deals created in {period}, {lost} lost deals carry no amount and {open} open deals have none, so it is mostly won value ({won_share} of it) and its changes are not shown (earlier windows have had longer to win their deals).",
+        "zh": "新增管道金额只计入有金额的商机：{period} 新建的 {created} 个商机中，{lost} 个输单没有金额，{open} 个进行中商机也没有金额，因此它主要是赢单金额（占 {won_share}），不显示其变化（较早的窗口有更长时间赢单）。",
+    },
+    "diag.pipeline_gaps": {
+        "en": "Pipeline created counts only deals with an amount: of the {created} deals created in {period}, {lost} lost and {open} open deals carry no amount, so it understates the value created ({won_share} of it is won value).",
+        "zh": "新增管道金额只计入有金额的商机：{period} 新建的 {created} 个商机中，{lost} 个输单和 {open} 个进行中商机没有金额，因此低估了新增价值（其中 {won_share} 为赢单金额）。",
+    },
+    "diag.undated": {
+        "en": "{count} deals have no created date, so deals created and pipeline created leave them out.",
+        "zh": "{count} 个商机没有创建日期，新建商机数与新增管道金额不含这些商机。",
+    },
+    "diag.undated_many": {
+        "en": "{count} deals have no created date, so deals created and pipeline created leave them out; as undated deals are usually the newest, their changes are not shown.",
+        "zh": "{count} 个商机没有创建日期，新建商机数与新增管道金额不含这些商机；无日期的商机通常是最新的，因此不显示其变化。",
+    },
     "diag.kpis_note": {
         "en": "{current} compared with the previous period ({previous}) and the same period a year earlier ({last_year}). Changes in win rate and attainment are in percentage points.",
         "zh": "{current} 与上一期（{previous}）及去年同期（{last_year}）对比。赢率与达成率的变化以百分点表示。",
@@ -182,8 +241,8 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "diag.scorecard": {"en": "Rep scorecard", "zh": "销售个人记分卡"},
     "diag.scorecard_note": {
-        "en": "Window {window}. Win rate with its Wilson 95% interval. Ranks use win rates shrunk towards the team rate (beta-binomial prior with mean {prior_mean}, worth {strength} closed deals). Reps with fewer than {min_closed} closed deals are flagged, not ranked.",
-        "zh": "统计窗口 {window}。赢率附 Wilson 95% 置信区间。排名采用向团队赢率收缩后的赢率（Beta-二项先验，均值 {prior_mean}，相当于 {strength} 个关闭商机）。关闭商机少于 {min_closed} 个的销售只标注、不排名。",
+        "en": "Window {window}. Win rate with its Wilson 95% interval; the team rate is {team_rate}. Reps with fewer than {min_closed} closed deals are flagged, not tested or ranked on win rate.",
+        "zh": "统计窗口 {window}。赢率附 Wilson 95% 置信区间；团队赢率为 {team_rate}。关闭商机少于 {min_closed} 个的销售只标注，不参与赢率检验与排名。",
     },
     "diag.winrate_chart": {"en": "Win rate by rep, with 95% intervals", "zh": "各销售赢率及 95% 置信区间"},
     "diag.strengths": {"en": "Strengths and weak spots", "zh": "优势与短板"},
@@ -244,6 +303,10 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "the reps table has no hire and leave dates, so attrition is left out",
         "zh": "销售人员表没有入职/离职日期，因此不显示流失率",
     },
+    "diag.skip.archetypes_alike": {
+        "en": "rep win rates do not differ beyond chance, so reps are not sorted into activity/conversion types",
+        "zh": "销售赢率差异不超过随机波动，因此不按活动量/转化划分类型",
+    },
     "diag.skip.breakdowns": {
         "en": "deals have no segment, product, region or lead source",
         "zh": "商机没有细分、产品、区域或线索来源字段",
@@ -278,8 +341,8 @@ LABELS: dict[str, dict[str, str]] = {
     "arch.under_active": {"en": "under-active", "zh": "活动不足"},
     "arch.too_few_deals": {"en": "too few closed deals", "zh": "关闭商机太少"},
     "flag.low_conversion": {
-        "en": "Low conversion (bottom quarter of shrunk win rates)",
-        "zh": "转化偏低（收缩赢率后 25%）",
+        "en": "Low conversion (win rate below the team's beyond chance, Holm-corrected)",
+        "zh": "转化偏低（赢率低于团队且超出随机波动，经 Holm 校正）",
     },
     "flag.bottom_group": {"en": "Bottom group by revenue", "zh": "收入末位组"},
     "flag.new_rep": {"en": "New rep", "zh": "新人"},
@@ -302,12 +365,30 @@ LABELS: dict[str, dict[str, str]] = {
     "tgt.method.weighted_average": {"en": "weighted moving average", "zh": "加权移动平均"},
     "tgt.method.regression_seasonal": {"en": "regression with seasonality", "zh": "含季节性的回归"},
     "tgt.method.exponential_smoothing": {"en": "exponential smoothing", "zh": "指数平滑"},
+    "tgt.method.regression_seasonal.trend": {
+        "en": "linear trend regression (no seasonality)",
+        "zh": "线性趋势回归（不含季节性）",
+    },
+    "tgt.method.exponential_smoothing.trend": {
+        "en": "exponential smoothing (damped trend, no seasonality)",
+        "zh": "指数平滑（阻尼趋势，不含季节性）",
+    },
     "tgt.split.capability_tier": {"en": "capability tier", "zh": "能力分层"},
     "tgt.split.history_share": {"en": "history share", "zh": "历史占比"},
     "tgt.split.equal": {"en": "equal shares", "zh": "平均分配"},
     "tgt.find.target": {
-        "en": "Proposed {metric} target for {period}: {target} — the {method} forecast of {forecast} plus {stretch} stretch; estimated chance of reaching it {probability}.",
-        "zh": "建议 {period} {metric}目标：{target}——{method}预测 {forecast} 加 {stretch} 的挑战幅度；预计达成概率 {probability}。",
+        "en": "Proposed {metric} target for {period}: {target} — the {method} forecast of {forecast}{how} plus {stretch} stretch; {chance}.",
+        "zh": "建议 {period} {metric}目标：{target}——{method}预测 {forecast}{how}加 {stretch} 的挑战幅度；{chance}。",
+    },
+    "tgt.how.default": {"en": " (declared default, not backtested)", "zh": "（声明的默认方法，未经回测）"},
+    "tgt.how.params": {"en": " (method named in the params file)", "zh": "（参数文件指定的方法）"},
+    "tgt.chance.measured": {
+        "en": "chance of reaching it {probability}, judged by the forecast's errors in {n} held-out periods",
+        "zh": "按预测在 {n} 个留出期的误差估计，达成概率 {probability}",
+    },
+    "tgt.chance.assumed": {
+        "en": "chance of reaching it {probability} under an assumed ±{sd} spread (not measured: too few held-out periods)",
+        "zh": "在假定 ±{sd} 误差幅度下达成概率 {probability}（留出期太少，未能实测）",
     },
     "tgt.find.too_hard": {
         "en": "Warning: below the {hard} chance that keeps a target motivating; a target between {low} ({easy} chance) and {high} ({hard} chance) would be demanding but reachable.",
@@ -317,21 +398,41 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "Warning: above the {easy} chance, the target is too easy to motivate; a target between {low} ({easy} chance) and {high} ({hard} chance) would stretch the team.",
         "zh": "提示：达成概率高于 {easy}，目标偏低、缺乏激励；{low}（{easy} 概率）到 {high}（{hard} 概率）之间的目标更有挑战。",
     },
+    "tgt.find.band_assumed": {
+        "en": " These chances also rest on the assumed spread.",
+        "zh": " 这些概率同样基于假定的误差幅度。",
+    },
     "tgt.find.backtest": {
-        "en": "{method} had the lowest backtest error (MAPE {mape} over {n} held-out period(s)) against {naive} for the last-period rule; {months} months of history used.",
+        "en": "{method} had the lowest backtest error (MAPE {mape} over {n} held-out periods) against {naive} for the last-period rule; {months} months of history used.",
         "zh": "{method}的回测误差最低（{n} 个留出期的 MAPE 为 {mape}），“上期 × 增幅”规则为 {naive}；共使用 {months} 个月历史。",
     },
+    "tgt.find.backtest_params": {
+        "en": "{method} was named in the params file; its backtest MAPE was {mape} over {n} held-out periods, against {naive} for the last-period rule; {months} months of history used.",
+        "zh": "{method}由参数文件指定；其在 {n} 个留出期的回测 MAPE 为 {mape}，“上期 × 增幅”规则为 {naive}；共使用 {months} 个月历史。",
+    },
+    "tgt.find.not_backtested": {
+        "en": "The method is not chosen by backtest: {months} months of history leave room for {n} held-out period(s), and at least 2 are needed to compare methods, so the declared default, {method}, is used.",
+        "zh": "预测方法未经回测选择：{months} 个月历史只够留出 {n} 期，比较方法至少需要 2 期，因此采用声明的默认方法：{method}。",
+    },
+    "tgt.find.single_fold": {
+        "en": " The errors on that one period are listed below for reference, not as a measure of accuracy.",
+        "zh": " 下表列出该期误差仅供参考，不代表预测精度。",
+    },
     "tgt.find.assumed_spread": {
-        "en": " Too few backtests to measure the forecast's spread: ±{sd} is assumed.",
-        "zh": " 回测期数太少，无法估计预测误差：假定为 ±{sd}。",
+        "en": " Too few backtests to measure the forecast's spread: ±{sd} is assumed, and every chance of reaching in this report rests on that assumption.",
+        "zh": " 回测期数太少，无法估计预测误差：假定为 ±{sd}，本报告中所有达成概率都以此假定为前提。",
     },
     "tgt.find.split": {
         "en": "Split by {method} across {reps} reps: from {low} to {high}; {ramping} new reps get a ramped target.",
         "zh": "按{method}分配给 {reps} 名销售：从 {low} 到 {high}；{ramping} 名新人按爬坡期折算。",
     },
+    "tgt.find.rep_reach": {
+        "en": " Judged against each rep's own share of team revenue over the last {periods} periods, the chances of reaching these targets run from {low} to {high}; {hard} reps are below {too_hard} and {easy} above {too_easy}.",
+        "zh": " 按每名销售过去 {periods} 期在团队收入中的占比衡量，个人目标达成概率从 {low} 到 {high}；{hard} 人低于 {too_hard}，{easy} 人高于 {too_easy}。",
+    },
     "tgt.find.commission": {
-        "en": "At 100% attainment commission costs {cost} ({share} of revenue); expected payout under the forecast {expected}.",
-        "zh": "100% 达成时佣金成本为 {cost}（占收入 {share}）；按预测分布的期望佣金为 {expected}。",
+        "en": "At 100% attainment commission costs {cost} ({share} of revenue); expected payout {expected}, from the same simulated rep revenues as the reps' chances of reaching.",
+        "zh": "100% 达成时佣金成本为 {cost}（占收入 {share}）；期望佣金为 {expected}，与个人达成概率来自同一组模拟收入。",
     },
     "tgt.find.pacing": {
         "en": "As of {as_of}, revenue is at {pace} of the phased target to date; at this run rate the period ends at {projected} of target; {behind} reps are behind.",
@@ -354,18 +455,31 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "Fewer than 24 months: seasonal effects cannot be estimated, so regression and smoothing use trend only and phasing follows working days.",
         "zh": "不足 24 个月：无法估计季节性，回归与平滑只含趋势，分解按工作日进行。",
     },
+    "tgt.history_trend_folds": {
+        "en": "24 months or more: enough for a seasonal phasing profile. But the earliest backtest period is forecast from only {n} months, too few for seasonal models, so every backtest and the final forecast use trend-only models (one model family throughout).",
+        "zh": "不少于 24 个月：足以按季节性分解。但最早的回测期只有 {n} 个月训练数据，不足以拟合季节性模型，因此所有回测与最终预测都只用趋势模型（全程同一模型族）。",
+    },
     "tgt.history_warmup": {"en": "; {n} leading warm-up months left out", "zh": "；剔除了开头 {n} 个爬升月"},
     "tgt.baselines": {"en": "Forecasts and their backtest errors", "zh": "预测方法及回测误差"},
     "tgt.baselines_note": {
-        "en": "Each method forecasts {period} from the history; its error is the mean absolute percentage error (MAPE) on up to {n} past periods held out and forecast from the data before them. The method with the lowest MAPE is used (✓).",
-        "zh": "各方法基于历史预测 {period}；误差为最多 {n} 个过去期间的平均绝对百分比误差（MAPE），每期只用其之前的数据预测。采用 MAPE 最低的方法（✓）。",
+        "en": "Each method forecasts {period} from the history; its error is the mean absolute percentage error (MAPE) on up to {n} past periods held out and forecast from the data before them ({folds} fit here). Each backtest leaves out the warm-up months of its own training data and fits the same {family} model as the final forecast. With at least 2 held-out periods the method with the lowest MAPE is used (✓); with fewer, the declared default ({default}) is used and is not backtested.",
+        "zh": "各方法基于历史预测 {period}；误差为最多 {n} 个过去期间的平均绝对百分比误差（MAPE），每期只用其之前的数据预测（本次实际 {folds} 期）。每次回测只按其自身训练数据剔除爬升月，并与最终预测使用同一{family}模型。留出期不少于 2 期时采用 MAPE 最低的方法（✓）；不足 2 期时采用声明的默认方法（{default}），未经回测。",
     },
     "tgt.team": {"en": "Team target", "zh": "团队目标"},
+    "tgt.family.seasonal": {"en": "seasonal (trend and month of year)", "zh": "季节性（趋势加月份）"},
+    "tgt.family.trend": {"en": "trend-only", "zh": "纯趋势"},
     "tgt.team_note": {
-        "en": "Target = forecast × (1 + {stretch}). Its chance of being reached assumes the forecast errs like it did in the backtest (log error spread ±{sd}{assumed}).",
-        "zh": "目标 = 预测 ×（1 + {stretch}）。达成概率假设预测误差与回测相同（对数误差幅度 ±{sd}{assumed}）。",
+        "en": "Target = forecast × (1 + {stretch}). {errors}",
+        "zh": "目标 = 预测 ×（1 + {stretch}）。{errors}",
     },
-    "tgt.assumed": {"en": ", assumed", "zh": "，为假定值"},
+    "tgt.errors.measured": {
+        "en": "Its chance of being reached assumes the forecast errs as it did in the {n} held-out periods: log errors averaging {bias} with SD {sd}, taken as a Student-t with {df} degrees of freedom (the prediction distribution of a new error from {n} past ones, wide on purpose).",
+        "zh": "达成概率假设预测误差与 {n} 个留出期相同：对数误差均值 {bias}、标准差 {sd}，按自由度 {df} 的 t 分布计算（由 {n} 个过去误差推出的新误差预测分布，刻意偏宽）。",
+    },
+    "tgt.errors.assumed": {
+        "en": "Its chance of being reached rests on an assumed spread of ±{sd} around the forecast (normal on the log scale): too few held-out periods to measure it.",
+        "zh": "达成概率基于假定的 ±{sd} 预测误差幅度（对数正态）：留出期太少，无法实测。",
+    },
     "tgt.other": {"en": "Other target metrics", "zh": "其他目标指标"},
     "tgt.other_note": {
         "en": "Chosen baseline and a stretch target for each metric the data supports (CSAT: forecast + 2 points, at most 100).",
@@ -376,6 +490,13 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "Method: {method}. Tiers A/B/C by revenue per month employed over the last 12 months (thirds; under 12 months of tenure caps at B), weights {weights}. New reps ramp from {start} to full over {ramp} months. Floors {floor} and caps {cap} of the average target. Reps who have left get none. Targets are rounded to {unit} and add up exactly to the team target.",
         "zh": "方法：{method}。按近 12 个月每在职月收入分 A/B/C 三档（三等分；司龄不足 12 个月最高为 B），权重 {weights}。新人在 {ramp} 个月内从 {start} 爬升到满额。下限为平均目标的 {floor}，上限为 {cap}。已离职者不分配。目标按 {unit} 取整，合计与团队目标完全相等。",
     },
+    "tgt.rep_reach_note": {
+        "en": "Each rep's chance of reaching their target comes from their own history, not from their target: their share of team revenue in each of the last {periods} periods (divided by their ramp while ramping), partially pooled across reps — a rep's spread is part their own, part the team's scaled to their share, and a short record is pulled towards the typical rep — times the team forecast with its error distribution, in {n} seeded simulations. Reps with no full period yet ({new}) are taken at a typical rep's share × their ramp. Shares are rescaled to add up to the team forecast.",
+        "zh": "个人达成概率来自其自身历史，而不是其目标：过去 {periods} 期中其在团队收入中的占比（爬坡期按爬坡系数折算），并在销售之间部分合并——个人波动一部分来自本人、一部分来自团队（按其占比缩放），记录短者向典型销售收缩——再乘以带误差分布的团队预测，共 {n} 次固定种子模拟。尚无完整一期记录的销售（{new} 人）按典型销售占比 × 爬坡系数计算。各人占比经缩放后合计等于团队预测。",
+    },
+    "tgt.rep_basis.own_history": {"en": "own history", "zh": "本人历史"},
+    "tgt.rep_basis.short_history": {"en": "one period, pooled", "zh": "仅一期，合并估计"},
+    "tgt.rep_basis.new_hire": {"en": "new hire: typical share × ramp", "zh": "新人：典型占比 × 爬坡"},
     "tgt.phasing": {"en": "Phasing to months, weeks and days", "zh": "按月、周、日分解"},
     "tgt.phasing_note": {
         "en": "Months by {basis}; within a month equally over working days (Monday–Friday without {country} public holidays). Weeks start on Monday.",
@@ -390,8 +511,8 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "tgt.commission": {"en": "Commission cost", "zh": "佣金成本"},
     "tgt.commission_note": {
-        "en": "Rates by attainment band ({mode}): {bands}{cap}. Expected payout from {n} seeded simulations of the forecast error and each rep's own spread (±{rep_sd}).",
-        "zh": "按达成率分档的费率（{mode}）：{bands}{cap}。期望佣金来自 {n} 次固定种子的模拟（预测误差及个人波动 ±{rep_sd}）。",
+        "en": "Rates by attainment band ({mode}): {bands}{cap}. Expected payout from the {n} seeded simulations behind the reps' chances of reaching: the team forecast's error times each rep's share of team revenue from their own history.",
+        "zh": "按达成率分档的费率（{mode}）：{bands}{cap}。期望佣金来自个人达成概率所用的 {n} 次固定种子模拟：团队预测误差 × 每名销售按其历史估计的收入占比。",
     },
     "tgt.mode.marginal": {"en": "each band's revenue at its own rate", "zh": "各档收入按各自费率"},
     "tgt.mode.flat": {"en": "all revenue at the rate of the band reached", "zh": "全部收入按所达档位费率"},
@@ -422,20 +543,20 @@ LABELS: dict[str, dict[str, str]] = {
     "fun.all_teams": {"en": "all teams", "zh": "全部团队"},
     "fun.amount_unknown": {"en": "amount unknown", "zh": "金额未知"},
     "fun.find.bottleneck_team": {
-        "en": "The biggest bottleneck is {stage} → {next_stage} in team {team}: {conversion} move on against {benchmark} for the best quarter of reps; closing that gap would add about {gain} per {months}-month period (estimate).",
-        "zh": "最大的瓶颈在 {team} 团队的 {stage} → {next_stage}：推进率 {conversion}，而前 25% 销售为 {benchmark}；补齐差距每 {months} 个月约可增加 {gain}（估算）。",
+        "en": "The biggest bottleneck is {stage} → {next_stage} in team {team}, significantly below the other teams: {conversion} of its deals that resolve there move on ({open} still open, not counted as drop-outs) against {benchmark} for the best quarter of reps; closing that gap would add about {gain} per {months}-month period (estimate from {span} months of deals).",
+        "zh": "最大的瓶颈在 {team} 团队的 {stage} → {next_stage}，显著低于其他团队：该步骤已有结果的商机中推进率为 {conversion}（{open} 个仍在进行，不计为流失），而前 25% 销售为 {benchmark}；补齐差距每 {months} 个月约可增加 {gain}（基于 {span} 个月商机的估算）。",
     },
     "fun.find.bottleneck": {
-        "en": "The biggest bottleneck is {stage} → {next_stage}: {conversion} move on against {benchmark} for the best quarter of reps; closing that gap would add about {gain} per {months}-month period (estimate).",
-        "zh": "最大的瓶颈在 {stage} → {next_stage}：推进率 {conversion}，而前 25% 销售为 {benchmark}；补齐差距每 {months} 个月约可增加 {gain}（估算）。",
+        "en": "The biggest bottleneck is {stage} → {next_stage}: {conversion} of the deals that resolve there move on ({open} still open, not counted as drop-outs) against {benchmark} for the best quarter of reps; closing that gap would add about {gain} per {months}-month period (estimate from {span} months of deals).",
+        "zh": "最大的瓶颈在 {stage} → {next_stage}：已有结果的商机中推进率为 {conversion}（{open} 个仍在进行，不计为流失），而前 25% 销售为 {benchmark}；补齐差距每 {months} 个月约可增加 {gain}（基于 {span} 个月商机的估算）。",
     },
     "fun.find.no_bottleneck": {
-        "en": "No step falls short of the best quarter of reps by a measurable amount.",
-        "zh": "没有哪个阶段明显落后于前 25% 的销售。",
+        "en": "No step falls short of the best quarter of reps by a measurable amount (reps' conversions, shrunk for chance, barely differ).",
+        "zh": "没有哪个阶段明显落后于前 25% 的销售（按偶然波动收缩后，各销售的转化率几乎没有差别）。",
     },
     "fun.find.overall": {
-        "en": "Of {deals} deals at the first stage, {won} were won; most deals drop out after {stage} ({drop} deals, {share} of those reaching it).",
-        "zh": "首阶段 {deals} 个商机中赢单 {won}；流失最多的是 {stage} 之后（{drop} 个，占到达者的 {share}）。",
+        "en": "Of {deals} deals at the first stage, {resolved} have resolved and {won} of those were won ({open} still open); most resolved deals drop out after {stage} ({drop} deals, {share} of those resolved there).",
+        "zh": "首阶段 {deals} 个商机中已有结果的 {resolved} 个，其中赢单 {won}（{open} 个仍在进行）；流失最多的是 {stage} 之后（{drop} 个，占在该阶段已有结果者的 {share}）。",
     },
     "fun.find.time": {
         "en": "Deals sit longest in {stage}: median {p50} days, p90 {p90} days.",
@@ -444,6 +565,10 @@ LABELS: dict[str, dict[str, str]] = {
     "fun.find.stuck": {
         "en": "{n} open deals ({amount}) have been in their stage longer than the {q} of deals that moved on; {rep} has the most ({rep_n}).",
         "zh": "{n} 个进行中商机（{amount}）在当前阶段停留超过已推进商机的 {q}；{rep} 最多（{rep_n} 个）。",
+    },
+    "fun.find.stuck_no_history": {
+        "en": "{n} open deals ({amount}) are older than the {q} of created → closed of closed deals (no stage history, so time in the current stage is unknown); {rep} has the most ({rep_n}).",
+        "zh": "{n} 个进行中商机（{amount}）的存续时间超过已关闭商机“创建 → 关闭”时长的 {q}（无阶段历史，无法得知在当前阶段的停留时间）；{rep} 最多（{rep_n} 个）。",
     },
     "fun.find.moves": {
         "en": "Stage history: {skip} deals skipped a stage (counted as passing it), {backward} moved backward, {reopen} were reopened, {late} entered at a later stage.",
@@ -455,14 +580,14 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "fun.funnel": {"en": "Funnel", "zh": "漏斗"},
     "fun.funnel_note": {
-        "en": "{mode}, {window}. Next-step conversion = deals reaching the next stage / deals reaching this one; cumulative = deals reaching this stage / deals at the first stage (both with Wilson 95% intervals). Skip policy: {policy}.",
-        "zh": "{mode}，{window}。下一步转化率 = 到达下一阶段的商机 / 到达本阶段的商机；累计转化率 = 到达本阶段的商机 / 首阶段商机（均附 Wilson 95% 置信区间）。跳过策略：{policy}。",
+        "en": "{mode}, {window}. Next-step conversion = deals reaching the next stage / deals resolved at this one (moved on, or ended lost there); deals still open at a stage are shown beside it and never counted as drop-outs. Eventual conversion is the censoring-aware estimate (Aalen–Johansen, see Definitions). Cumulative = deals reaching this stage / deals resolved with respect to it (reached it, or lost before). Wilson 95% intervals. Skip policy: {policy}.",
+        "zh": "{mode}，{window}。下一步转化率 = 到达下一阶段的商机 / 在本阶段已有结果的商机（已推进或在此输单）；仍停留在该阶段的进行中商机单列显示，不计为流失。最终转化率为考虑删失的估计（Aalen–Johansen，见口径说明）。累计转化率 = 到达本阶段的商机 / 对本阶段已有结果的商机（已到达或在此前输单）。均附 Wilson 95% 置信区间。跳过策略：{policy}。",
     },
     "fun.mode.cohort": {"en": "Cohort: deals created in the window", "zh": "队列口径：窗口内新建的商机"},
     "fun.mode.period": {"en": "Period: stage entries in the window", "zh": "期间口径：窗口内进入各阶段的次数"},
     "fun.mode.snapshot": {
-        "en": "Snapshot: every deal by its current stage (no stage history)",
-        "zh": "快照口径：按当前阶段统计全部商机（无阶段历史）",
+        "en": "Snapshot: deals created in the window, by their current stage (no stage history)",
+        "zh": "快照口径：窗口内新建的商机，按当前阶段统计（无阶段历史）",
     },
     "fun.policy.count_as_passed": {
         "en": "reaching a later stage counts as passing the earlier ones",
@@ -470,8 +595,8 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "fun.policy.as_recorded": {"en": "only stages recorded in the history count", "zh": "只计历史中记录的阶段"},
     "fun.no_history_note": {
-        "en": "Without stage history, lost deals are assumed to have reached {lost}; open deals count at their current stage.",
-        "zh": "没有阶段历史时，输单商机假定到达 {lost}；进行中商机按当前阶段计。",
+        "en": "Without stage history, lost deals are assumed to have reached {lost}; open deals count at their current stage. {undated} deals without a created date cannot be placed in the window and are left out.",
+        "zh": "没有阶段历史时，输单商机假定到达 {lost}；进行中商机按当前阶段计。{undated} 个没有创建日期的商机无法归入窗口，未计入。",
     },
     "fun.moves": {"en": "Stage moves", "zh": "阶段变动"},
     "fun.time": {"en": "Time in stage", "zh": "阶段停留时间"},
@@ -486,19 +611,25 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "fun.bottlenecks": {"en": "Bottleneck ranking", "zh": "瓶颈排名"},
     "fun.bottlenecks_note": {
-        "en": "Benchmark: the best quarter of reps with at least {min} deals at the step{target}. Gain per period = deals reaching the step × conversion gap × win rate after the step × average won deal size, scaled to one {period} — an estimate.",
-        "zh": "基准：在该步骤至少有 {min} 个商机的销售中前 25% 的转化率{target}。每期增益 = 到达该步骤的商机 × 转化率差距 × 之后的赢率 × 平均赢单金额，按一个 {period} 折算——为估算值。",
+        "en": "Conversion: eventual (censoring-aware) where the data dates moving on, otherwise on resolved deals. Benchmark: the 75th percentile of reps with at least {min} resolved deals at the step, each rep's rate shrunk toward the others by the between-rep variance (empirical Bayes) so chance spread is not taken for better practice{target}. Gain per period = deals reaching the step × conversion gap × win rate after the step (resolved deals) × average won deal size, for the deals with a rep over {span} months, scaled to one {period} — an estimate.",
+        "zh": "转化率：数据记录了推进日期时用最终转化率（考虑删失），否则用已有结果的商机计算。基准：在该步骤至少有 {min} 个已有结果商机的销售的第 75 百分位，各销售转化率先按销售间方差向整体收缩（经验贝叶斯），以免把偶然波动当作更好的做法{target}。每期增益 = 到达该步骤的商机 × 转化率差距 × 之后的赢率（已有结果的商机）× 平均赢单金额，按 {span} 个月内有负责销售的商机折算为一个 {period}——为估算值。",
     },
     "fun.target_note": {"en": " (or the target conversion in params)", "zh": "（或参数中的目标转化率）"},
     "fun.compare": {"en": "Differences between groups", "zh": "组间差异"},
     "fun.compare_note": {
-        "en": "Each group's next-step conversion against all other groups (chi-square, Fisher when counts are small), p-values Holm-corrected over all tests; only significant differences are listed. Groups with fewer than {min} deals at a step are not tested.",
-        "zh": "各组的下一步转化率与其余各组比较（卡方检验，计数小时用 Fisher 精确检验），p 值经 Holm 多重比较校正；只列出显著差异。某步骤商机少于 {min} 个的组不做检验。",
+        "en": "Each group's step conversion against all other groups, never counting still-open deals as drop-outs: the eventual conversions compared by a two-proportion z-test on effective counts where moving on is dated, otherwise resolved deals compared by chi-square (Fisher when counts are small); p-values Holm-corrected over all tests; only significant differences are listed. Groups with fewer than {min} resolved deals at a step, or none followed up to the step's horizon yet, are not tested; deals without a group value are left out. The charts show next-step conversion on resolved deals.",
+        "zh": "各组的步骤转化率与其余各组比较，进行中商机从不计为流失：有推进日期时，用有效样本量上的两比例 z 检验比较最终转化率，否则用卡方检验（计数小时用 Fisher 精确检验）比较已有结果的商机；p 值经 Holm 多重比较校正；只列出显著差异。某步骤已有结果商机少于 {min} 个、或尚无商机跟进到该步骤时间范围的组不做检验；无分组值的商机不计入。图中为基于已有结果商机的下一步转化率。",
     },
     "fun.by.team": {"en": "By team", "zh": "按团队"},
     "fun.by.rep_id": {"en": "By rep", "zh": "按销售"},
     "fun.by.segment": {"en": "By segment", "zh": "按客户细分"},
     "fun.no_differences": {"en": "No difference is supported by the data.", "zh": "数据不支持任何显著差异。"},
+    "fun.basis.eventual": {"en": "eventual", "zh": "最终"},
+    "fun.basis.resolved": {"en": "resolved", "zh": "已有结果"},
+    "fun.definitions": {
+        "en": "Resolved at a stage = moved on to a later stage, or ended lost there; still open = neither yet (shown beside, never a drop-out). Next-step conversion = moved on / resolved. Eventual conversion = moved on / (moved on + lost) from the Aalen–Johansen cumulative incidences of moving on and of being lost (lost is the competing event, still-open deals are censored at {as_of}) over every resolution observed, time counted from the entry into the stage (from the created date when that is unknown); equivalently, resolved deals weighted by the inverse chance of still being followed, so young deals that resolved early do not dominate. Its interval is Wilson's on the effective number of deals. A group is tested only once some of its deals have been followed for the step's horizon, the day by which 95% of resolved deals had resolved (a new rep's deals have not: their early results are mostly losses). The estimator is implemented in salesnb.funnel and checked against lifelines' AalenJohansenFitter. Group tests, bottleneck conversion and the bottleneck gain use the eventual conversion where moving on is dated and the resolved conversion otherwise. Their false-alarm rate, power and interval coverage are simulated in docs/calibration.md.",
+        "zh": "某阶段已有结果 = 已推进到后续阶段，或在此输单；仍在进行 = 两者皆否（单列显示，从不计为流失）。下一步转化率 = 已推进 / 已有结果。最终转化率 = 已推进 /（已推进 + 输单），由推进与输单的 Aalen–Johansen 累积发生率计算（输单为竞争事件，进行中商机在 {as_of} 删失），涵盖观察到的全部结果，自进入该阶段起计（未知时自创建日期起计）；等价于按仍被跟进概率的倒数加权已有结果的商机，使早早结束（多为输单）的新商机不占过大比重。其区间为有效样本量上的 Wilson 区间。只有当某组已有商机被跟进到该步骤的时间范围（95% 已有结果商机完成的天数）时才做检验（新销售的商机尚未达到：其早期结果多为输单）。该估计量在 salesnb.funnel 中实现，并与 lifelines 的 AalenJohansenFitter 对照检验。组间检验、瓶颈转化率与瓶颈增益在有推进日期时用最终转化率，否则用已有结果的转化率。其误报率、检验效能与区间覆盖率的模拟见 docs/calibration.md。",
+    },
     "fun.stuck": {"en": "Stuck deals", "zh": "停滞商机"},
     "fun.stuck_note": {
         "en": "Open deals, as of {as_of}, that have been in their current stage longer than the {q} of the time deals which left that stage spent in it (thresholds below).",
@@ -511,8 +642,8 @@ LABELS: dict[str, dict[str, str]] = {
     "fun.no_stuck": {"en": "No open deal is past the threshold.", "zh": "没有进行中商机超过阈值。"},
     "fun.cohorts": {"en": "Cohort funnel by creation month", "zh": "按创建月份的队列漏斗"},
     "fun.cohorts_note": {
-        "en": "Share of each month's new deals that reached each stage so far; recent cohorts are still maturing (see the share still open).",
-        "zh": "每月新建商机中至今到达各阶段的比例；近期队列仍在推进中（见仍在进行的比例）。",
+        "en": "Share of each month's new deals that reached each stage so far; recent cohorts are still maturing (see the share still open), so their shares are not drop-out rates. Won of resolved = won / (won + lost) of the cohort, shown once at most 10% of it is still open (before that, its quick losses dominate what has resolved).",
+        "zh": "每月新建商机中至今到达各阶段的比例；近期队列仍在推进中（见仍在进行的比例），其比例不是流失率。已结商机赢率 = 该队列 赢单 /（赢单 + 输单），仅在仍在进行的比例不超过 10% 时显示（此前已结商机以快速输单为主）。",
     },
     "fun.velocity": {"en": "Sales velocity", "zh": "销售速度"},
     "fun.velocity_note": {
@@ -682,6 +813,8 @@ LABELS: dict[str, dict[str, str]] = {
     "col.trailing_revenue": {"en": "Revenue, last 12 months", "zh": "近 12 个月收入"},
     "col.expected_payout": {"en": "Expected commission", "zh": "期望佣金"},
     "col.reach_probability": {"en": "Chance of reaching", "zh": "达成概率"},
+    "col.history_share": {"en": "Past share of team revenue", "zh": "历史收入占比"},
+    "col.rep_basis": {"en": "Chance based on", "zh": "概率依据"},
     "col.probability": {"en": "Chance of reaching", "zh": "达成概率"},
     "col.scope": {"en": "Scope", "zh": "范围"},
     "col.specific": {"en": "Specific", "zh": "具体"},
@@ -707,6 +840,12 @@ LABELS: dict[str, dict[str, str]] = {
     "col.drop_amount": {"en": "Dropped amount", "zh": "流失金额"},
     "col.lost_here": {"en": "Lost here", "zh": "在此输单"},
     "col.open_here": {"en": "Open here", "zh": "仍在此阶段"},
+    "col.resolved": {"en": "Resolved", "zh": "已有结果"},
+    "col.open": {"en": "Still open", "zh": "仍在进行"},
+    "col.eventual_ci": {"en": "Eventual (95% CI)", "zh": "最终转化（95% 置信区间）"},
+    "col.horizon_days": {"en": "Horizon (days)", "zh": "时间范围（天）"},
+    "col.won_of_resolved": {"en": "Won of resolved", "zh": "已结商机赢率"},
+    "col.conversion_basis": {"en": "Conversion basis", "zh": "转化率口径"},
     "col.group": {"en": "Group", "zh": "分组"},
     "col.step": {"en": "Step", "zh": "步骤"},
     "col.conversion": {"en": "Conversion", "zh": "转化率"},
@@ -795,6 +934,7 @@ LABELS: dict[str, dict[str, str]] = {
     "col.strongest_pct": {"en": "Percentile", "zh": "百分位"},
     "col.weakest_pct": {"en": "Percentile", "zh": "百分位"},
     "col.win_rate_rank": {"en": "Win-rate rank", "zh": "赢率排名"},
+    "col.standout": {"en": "Win rate vs team", "zh": "赢率与团队对比"},
     "col.revenue_rank": {"en": "Revenue rank", "zh": "收入排名"},
     "col.strongest": {"en": "Strongest", "zh": "最强项"},
     "col.weakest": {"en": "Weakest", "zh": "最弱项"},

@@ -107,16 +107,12 @@ def ramp_factor(hired_at: pd.Series, window: Window, options: TargetsParams) -> 
     """Average productivity share over the window's months for reps still ramping (1 when ramped)."""
     if hired_at.isna().all():
         return pd.Series(1.0, index=hired_at.index)
-    mids = pd.date_range(window.start, window.end, freq="MS") + pd.Timedelta(days=14)
-    factors = []
-    for hired in hired_at:
-        if pd.isna(hired):
-            factors.append(1.0)
-            continue
-        months = np.clip((mids - hired).days / DAYS_PER_MONTH, 0, None)
-        share = options.ramp_start_share + (1 - options.ramp_start_share) * months / options.ramp_months
-        working = np.where(mids >= hired, np.clip(share, options.ramp_start_share, 1.0), 0.0)
-        factors.append(float(working.mean()))
+    mids = (pd.date_range(window.start, window.end, freq="MS") + pd.Timedelta(days=14)).to_numpy()
+    hired = pd.to_datetime(hired_at).to_numpy()[:, None]
+    months = np.clip((mids[None, :] - hired) / np.timedelta64(1, "D") / DAYS_PER_MONTH, 0, None)
+    share = options.ramp_start_share + (1 - options.ramp_start_share) * months / options.ramp_months
+    working = np.where(mids[None, :] >= hired, np.clip(share, options.ramp_start_share, 1.0), 0.0)
+    factors = np.where(pd.isna(hired_at).to_numpy(), 1.0, working.mean(axis=1))
     return pd.Series(factors, index=hired_at.index)
 
 
@@ -188,6 +184,179 @@ def split_to_reps(
     out["target"] = round_to_total(amounts, team_target, unit=options.rounding)
     out["share"] = out["target"] / team_target
     return out
+
+
+# --- each rep's chance of reaching their target, from their own history ------------------------------------
+
+# Past periods (of the target period's length) a rep's share of team revenue is measured over.
+REP_SHARE_PERIODS = 4
+# Weight of the pooled spread in a rep's own spread, in periods: with 4 periods of their own a rep's
+# spread is half theirs, half the team's (scaled to their share).
+SHARE_PRIOR_DF = 4.0
+# Blocks in which a rep worked at under this share of full productivity are too noisy to scale up.
+MIN_BLOCK_RAMP = 0.25
+
+
+def share_blocks(history_end: date, period_months: int, *, first_month: pd.Timestamp, periods: int) -> list[Window]:
+    """The last ``periods`` whole periods of ``period_months`` ending with ``history_end``'s month, oldest first,
+    none starting before ``first_month`` (the warm-up-trimmed start of the history).
+    """
+    blocks = []
+    end_month = pd.Timestamp(history_end).to_period("M").to_timestamp()
+    for k in range(periods):
+        start = end_month - pd.DateOffset(months=(k + 1) * period_months - 1)
+        if start < first_month:
+            break
+        end = (end_month - pd.DateOffset(months=k * period_months)) + pd.offsets.MonthEnd(0)
+        blocks.append(Window(f"{start:%Y-%m}–{end:%Y-%m}", start.date(), end.date()))
+    return blocks[::-1]
+
+
+def rep_share_history(
+    data: CrmData, split: pd.DataFrame, blocks: list[Window], options: TargetsParams
+) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
+    """Revenue per rep and block (NaN where the rep did not work the whole block), team revenue per
+    block, and each rep's ramp factor in each block.
+
+    A rep worked a block when hired (or, without hire dates, had created a first deal) by its start.
+    """
+    deals = data.deals
+    if "hired_at" in split and split["hired_at"].notna().any():
+        # As in active_reps: a rep without a hire date in a dated list has been there all along.
+        started = split.set_index("rep_id")["hired_at"].fillna(pd.Timestamp("1900-01-01"))
+        hired = split["hired_at"].reset_index(drop=True)
+    else:
+        first = deals.group_by("rep_id").aggregate(first=deals.created_at.min()).to_pandas().set_index("rep_id")
+        started = split["rep_id"].map(first["first"]).set_axis(split["rep_id"])
+        hired = pd.Series(pd.NaT, index=range(len(split)), dtype="datetime64[ns]")
+    revenue, ramps, team = {}, {}, {}
+    for block in blocks:
+        by_rep = metrics.deal_kpis(deals, block, by="rep_id").set_index("rep_id")["revenue"]
+        team[block.label] = float(metrics.deal_kpis(deals, block).iloc[0]["revenue"])
+        worked = pd.to_datetime(started).le(pd.Timestamp(block.start)).to_numpy()
+        values = split["rep_id"].map(by_rep).fillna(0.0).to_numpy(dtype=float)
+        revenue[block.label] = np.where(worked, values, np.nan)
+        ramps[block.label] = ramp_factor(hired, block, options).to_numpy()
+    index = pd.Index(split["rep_id"], name="rep_id")
+    return (
+        pd.DataFrame(revenue, index=index),
+        pd.Series(team, dtype=float),
+        pd.DataFrame(ramps, index=index),
+    )
+
+
+def rep_share_model(
+    block_revenue: pd.DataFrame,
+    team_revenue: pd.Series,
+    *,
+    block_ramp: pd.DataFrame | None = None,
+    target_ramp: pd.Series | None = None,
+    prior_df: float = SHARE_PRIOR_DF,
+) -> pd.DataFrame:
+    """Each rep's share of team revenue in the target period: a centre, a spread and a Student-t.
+
+    Shares come from the rep's own past periods (``block_revenue``: reps × periods, NaN where the
+    rep did not work the whole period), divided by the rep's ramp in each period so that a rep
+    still ramping is judged at full productivity, then partially pooled (empirical Bayes):
+
+    - a rep's spread mixes their own period-to-period variance with the team's, scaled to the
+      rep's share (variance ∝ share, as for a sum of lumpy deals), ``prior_df`` periods' worth;
+    - a rep's centre is shrunk towards the typical rep's share by how noisy their own mean is
+      against the spread between reps, so a rep with one period moves most;
+    - a rep with no full period (a new hire) gets the typical rep's share and the spread between
+      reps (``basis`` "new_hire");
+
+    then multiplied by the rep's ramp in the target period and rescaled so that the centres add up
+    to 1 (the team forecast is shared by the reps who will be there: leavers' share goes to them,
+    new hires' share comes from them).
+
+    Returns one row per rep: periods, history_share (mean raw share), share, share_sd, df, basis.
+
+    Two reps with shares 60 % then 70 % and 40 % then 30 %: centres a little short of their own
+    means (65 %, 35 %), pulled towards the typical rep's 50 %.
+
+    >>> blocks = pd.DataFrame({"q1": [60.0, 40.0], "q2": [70.0, 30.0]}, index=["A", "B"])
+    >>> model = rep_share_model(blocks, pd.Series({"q1": 100.0, "q2": 100.0}))
+    >>> model["share"].round(2).tolist()
+    [0.64, 0.36]
+    """
+    reps = block_revenue.index
+    ramp = (
+        block_ramp.reindex_like(block_revenue).fillna(1.0)
+        if block_ramp is not None
+        else pd.DataFrame(1.0, index=reps, columns=block_revenue.columns)
+    )
+    shares = block_revenue.div(team_revenue.reindex(block_revenue.columns).where(lambda v: v > 0), axis=1)
+    full = (shares / ramp).where(ramp >= MIN_BLOCK_RAMP)
+    n = full.notna().sum(axis=1).to_numpy(dtype=float)
+    mean = full.mean(axis=1).to_numpy(dtype=float)
+    var = full.var(axis=1, ddof=1).to_numpy(dtype=float)
+    seen = n >= 1
+    typical = float(np.nanmean(mean[seen])) if seen.any() else 1.0 / max(len(reps), 1)
+    # Pooled dispersion: period-to-period variance per unit of share, over reps with two or more periods.
+    several = (n >= 2) & (mean > 0)
+    if several.any():
+        dispersion = float(np.sum((n[several] - 1) * var[several]) / np.sum((n[several] - 1) * mean[several]))
+    elif seen.sum() >= 2:
+        dispersion = float(np.var(mean[seen], ddof=1) / typical)
+    else:
+        dispersion = 0.25 * typical
+    level = np.where(seen, np.maximum(np.nan_to_num(mean), 0.1 * typical), typical)
+    own = np.where(n >= 2, np.nan_to_num(var), 0.0)
+    within = (prior_df * dispersion * level + (n - 1).clip(min=0) * own) / (prior_df + (n - 1).clip(min=0))
+    within = np.maximum(within, 1e-12)  # shares that never moved: tiny, not zero, spread
+    # Spread between reps' true shares: what the means vary by beyond their own noise (method of moments).
+    if seen.sum() >= 2:
+        between = float(np.var(mean[seen], ddof=1) - np.mean(within[seen] / n[seen]))
+        between = max(between, 0.1 * float(np.var(mean[seen], ddof=1)), 1e-12)
+    else:
+        between = dispersion * typical
+    precision = np.where(seen, n / within, 0.0) + 1 / between
+    centre = (np.where(seen, n * np.nan_to_num(mean) / within, 0.0) + typical / between) / precision
+    sd = np.sqrt(within + 1 / precision)
+    target = (
+        target_ramp.reindex(reps).fillna(1.0) if target_ramp is not None else pd.Series(1.0, index=reps)
+    ).to_numpy()
+    centre, sd = centre * target, sd * target
+    scale = 1 / centre.sum() if centre.sum() > 0 else 1.0
+    return pd.DataFrame(
+        {
+            "rep_id": reps,
+            "periods": n.astype(int),
+            "history_share": shares.mean(axis=1).to_numpy(dtype=float),
+            "share": centre * scale,
+            "share_sd": sd * scale,
+            "df": prior_df + (n - 1).clip(min=0),
+            "basis": np.where(n >= 2, "own_history", np.where(n == 1, "short_history", "new_hire")),
+        }
+    ).reset_index(drop=True)
+
+
+def simulate_rep_revenue(
+    model: pd.DataFrame,
+    forecast: float,
+    *,
+    errors: fc.ErrorModel,
+    simulations: int,
+    seed: int,
+) -> np.ndarray:
+    """Seeded draws (simulations × reps) of each rep's revenue: the team outcome times the rep's share.
+
+    The team outcome is the forecast with the error distribution behind the team's reach chance
+    (:func:`salesnb.forecast.error_model`); each rep's share is its :func:`rep_share_model`
+    centre plus a Student-t of its spread (no negative shares). Both the reps' reach chances and the
+    expected commission come from these draws.
+    """
+    rng = np.random.default_rng(seed)
+    team = forecast * np.exp(errors.draw(rng, (simulations, 1)))
+    t = rng.standard_t(model["df"].to_numpy(dtype=float), size=(simulations, len(model)))
+    share = np.clip(model["share"].to_numpy() + model["share_sd"].to_numpy() * t, 0.0, None)
+    return team * share
+
+
+def rep_reach(draws: np.ndarray, targets) -> np.ndarray:
+    """Each rep's chance of reaching their target: the share of draws at or above it."""
+    return (draws >= np.asarray(targets, dtype=float)).mean(axis=0)
 
 
 # --- phasing ------------------------------------------------------------------------------------------------
@@ -363,26 +532,21 @@ def cost_curve(split: pd.DataFrame, options: CommissionParams, *, top: float = 1
     )
 
 
-def expected_payout(
-    split: pd.DataFrame, team_forecast: float, team_target: float, *, log_sd: float, options: CommissionParams
-) -> pd.DataFrame:
-    """Mean payout per rep over seeded simulations of the forecast's error and each rep's own noise.
+def expected_payout(split: pd.DataFrame, draws: np.ndarray, options: CommissionParams) -> pd.DataFrame:
+    """Mean payout per rep over the simulated rep revenues of :func:`simulate_rep_revenue`.
 
-    A rep's expected revenue is the team forecast times the rep's share of the target.
+    The same draws give each rep's chance of reaching their target, so the payout and the chance
+    rest on one distribution: the team forecast's error times the rep's share of team revenue as
+    measured in their own history.
     """
-    rng = np.random.default_rng(options.seed)
-    n = options.simulations
-    team = np.exp(rng.normal(0.0, log_sd, size=(n, 1)))
-    own = np.exp(rng.normal(0.0, options.rep_log_sd, size=(n, len(split))) - options.rep_log_sd**2 / 2)
-    expected = team_forecast * split["share"].to_numpy()
-    revenue = expected * team * own
     targets = split["target"].to_numpy(dtype=float)
-    payout = commission(revenue, np.broadcast_to(targets, revenue.shape), options)
+    payout = commission(draws, np.broadcast_to(targets, draws.shape), options)
     out = split[["rep_id"]].copy()
-    out["expected_revenue"] = revenue.mean(axis=0)
+    # The median, not the mean: with a Student-t on the log scale the mean is dominated by rare huge draws.
+    out["median_revenue"] = np.median(draws, axis=0)
     out["expected_payout"] = payout.mean(axis=0)
     out["payout_p90"] = np.quantile(payout, 0.9, axis=0)
-    out["reach_probability"] = (revenue >= targets).mean(axis=0)
+    out["reach_probability"] = rep_reach(draws, targets)
     total = payout.sum(axis=1)
     out.attrs["total_expected"] = float(total.mean())
     out.attrs["total_p90"] = float(np.quantile(total, 0.9))
@@ -448,7 +612,7 @@ class TargetPlan:
     probability: float
     spread: float
     spread_assumed: bool
-    other_metrics: pd.DataFrame  # metric, method, forecast, mape, target
+    other_metrics: pd.DataFrame  # metric, method, forecast, mape, target, seasonal (model family)
     split: pd.DataFrame
     phasing: dict[str, pd.DataFrame]
     rep_months: pd.DataFrame
@@ -459,6 +623,10 @@ class TargetPlan:
     as_of: date
     options: TargetsParams
     forecast_path: pd.DataFrame | None = None  # month, forecast (chosen method, target window)
+    errors: fc.ErrorModel = fc.ASSUMED  # the forecast's error distribution behind every reach chance
+    chosen_by: str = "default"  # backtest | default (not backtested) | params (named in the params file)
+    rep_model: pd.DataFrame | None = None  # rep_share_model: each rep's share of team revenue
+    share_periods: int = 0  # past periods the rep shares were measured over
 
     @property
     def thresholds(self) -> tuple[float, float]:
@@ -498,6 +666,8 @@ class TargetPlan:
         out.update({f"phasing_{k}": v for k, v in self.phasing.items()})
         out["rep_month_targets"] = self.rep_months
         out["smart_audit"] = self.smart
+        if self.rep_model is not None:
+            out["rep_share_model"] = self.rep_model
         if self.payout is not None:
             out["expected_commission"] = self.payout
             out["commission_cost_curve"] = self.curve
@@ -530,38 +700,39 @@ def plan_targets(data: CrmData) -> TargetPlan:
     empty = pd.DataFrame()
     if not check.enough:
         return TargetPlan(
-            metric,
-            window,
-            check,
-            series,
-            None,
-            None,
-            np.nan,
-            np.nan,
-            np.nan,
-            np.nan,
-            True,
-            others,
-            empty,
-            {},
-            empty,
-            empty,
-            None,
-            None,
-            pace,
-            as_of,
-            options,
+            metric=metric,
+            window=window,
+            history=check,
+            series=series,
+            baselines=None,
+            method=None,
+            forecast=np.nan,
+            team_target=np.nan,
+            probability=np.nan,
+            spread=np.nan,
+            spread_assumed=True,
+            other_metrics=others,
+            split=empty,
+            phasing={},
+            rep_months=empty,
+            smart=empty,
+            payout=None,
+            curve=None,
+            pacing=pace,
+            as_of=as_of,
+            options=options,
         )
     found = _baselines(series, options, window, metric)
-    method = found.chosen if options.method == "auto" else options.method
+    method, chosen_by = (found.chosen, found.chosen_by) if options.method == "auto" else (options.method, "params")
     row = found.forecasts.set_index("method").loc[method]
     forecast = float(row["forecast"])
-    log_sd, assumed = fc.spread(row)
+    errors = fc.error_model(row)
     additive = fc.ADDITIVE[metric]
     raw_target = forecast * (1 + options.stretch)
     unit = options.rounding if additive else 0.1
     team_target = float(np.round(raw_target / unit) * unit)
-    probability = fc.reach_probability(team_target, forecast, log_sd=log_sd)
+    probability = fc.reach_probability(team_target, forecast, log_sd=errors.scale, df=errors.df, bias=errors.bias)
+    rep_model, blocks = None, []
     if additive:
         split = split_to_reps(data, team_target, window, options, history_end=history_end)
         phasing = phase(team_target, window, index=index, country=options.holidays_country, unit=unit)
@@ -570,32 +741,32 @@ def plan_targets(data: CrmData) -> TargetPlan:
         split = active_reps(data, window, history_end=history_end)[["rep_id"]].assign(target=team_target, share=np.nan)
         phasing, rep_months = {}, pd.DataFrame()
     payout = curve = None
+    rep_probability = pd.Series(dtype=float)
     if metric == "revenue" and len(split):
-        payout = expected_payout(split, forecast, team_target, log_sd=log_sd, options=options.commission)
-        curve = cost_curve(split, options.commission)
-    rep_probability = payout.set_index("rep_id")["reach_probability"] if payout is not None else pd.Series(dtype=float)
-    smart = (
-        smart_audit(
-            team_target,
-            split if additive else split.assign(target=team_target * 0),
-            window,
-            metric=metric,
-            measurable=_metric_available(data, metric),
-            team_probability=probability,
-            rep_probability=rep_probability,
-            options=options,
+        trimmed = fc.trim_warm_up(series)[0]
+        blocks = share_blocks(history_end, window.months, first_month=trimmed.index.min(), periods=REP_SHARE_PERIODS)
+        block_revenue, team_revenue, block_ramp = rep_share_history(data, split, blocks, options)
+        rep_model = rep_share_model(
+            block_revenue, team_revenue, block_ramp=block_ramp, target_ramp=split.set_index("rep_id")["ramp"]
         )
-        if additive
-        else smart_audit(
-            team_target,
-            split.iloc[0:0],
-            window,
-            metric=metric,
-            measurable=True,
-            team_probability=probability,
-            rep_probability=rep_probability,
-            options=options,
+        c = options.commission
+        draws = simulate_rep_revenue(rep_model, forecast, errors=errors, simulations=c.simulations, seed=c.seed)
+        payout = expected_payout(split, draws, c)
+        curve = cost_curve(split, c)
+        rep_probability = payout.set_index("rep_id")["reach_probability"]
+        rep_model = rep_model.merge(split[["rep_id", "target"]], on="rep_id").assign(
+            median_revenue=payout["median_revenue"].to_numpy(),
+            reach_probability=rep_probability.to_numpy(),
         )
+    smart = smart_audit(
+        team_target,
+        split if additive else split.iloc[0:0],
+        window,
+        metric=metric,
+        measurable=_metric_available(data, metric) if additive else True,
+        team_probability=probability,
+        rep_probability=rep_probability,
+        options=options,
     )
     months = pd.date_range(window.start, periods=window.months, freq="MS")
     path = fc.forecast_months(
@@ -605,30 +776,35 @@ def plan_targets(data: CrmData) -> TargetPlan:
         period_months=window.months,
         uplift=options.uplift,
         weights=tuple(options.weights),
+        seasonal=found.seasonal,
     )
     return TargetPlan(
-        metric,
-        window,
-        check,
-        series,
-        found,
-        method,
-        forecast,
-        team_target,
-        probability,
-        log_sd,
-        assumed,
-        others,
-        split,
-        phasing,
-        rep_months,
-        smart,
-        payout,
-        curve,
-        pace,
-        as_of,
-        options,
-        pd.DataFrame({"month": months, "forecast": path}),
+        metric=metric,
+        window=window,
+        history=check,
+        series=series,
+        baselines=found,
+        method=method,
+        forecast=forecast,
+        team_target=team_target,
+        probability=probability,
+        spread=errors.scale,
+        spread_assumed=errors.assumed,
+        other_metrics=others,
+        split=split,
+        phasing=phasing,
+        rep_months=rep_months,
+        smart=smart,
+        payout=payout,
+        curve=curve,
+        pacing=pace,
+        as_of=as_of,
+        options=options,
+        forecast_path=pd.DataFrame({"month": months, "forecast": path}),
+        errors=errors,
+        chosen_by=chosen_by,
+        rep_model=rep_model,
+        share_periods=len(blocks),
     )
 
 
@@ -656,5 +832,5 @@ def _other_metrics(data: CrmData, options: TargetsParams, history_end: date, win
             row = found.chosen_row
             stretch = options.stretch if metric != "csat" else 0.0
             target = row["forecast"] * (1 + stretch) if metric != "csat" else min(row["forecast"] + 2.0, 100.0)
-            rows.append((metric, found.chosen, row["forecast"], row["mape"], target))
-    return pd.DataFrame(rows, columns=["metric", "method", "forecast", "mape", "target"])
+            rows.append((metric, found.chosen, row["forecast"], row["mape"], target, found.seasonal))
+    return pd.DataFrame(rows, columns=["metric", "method", "forecast", "mape", "target", "seasonal"])

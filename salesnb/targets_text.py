@@ -18,12 +18,106 @@ def fmt_value(value: float, metric: str, currency: str) -> str:
     return fmt_int(value)
 
 
+def method_code(method: str, *, seasonal: bool) -> str:
+    """The label code of a method as fitted: the seasonal methods fitted trend-only say so."""
+    if not seasonal and method in ("regression_seasonal", "exponential_smoothing"):
+        return f"{method}.trend"
+    return method
+
+
+def method_name(plan, lang: Language) -> str:
+    return t(f"tgt.method.{method_code(plan.method, seasonal=plan.baselines.seasonal)}", lang)
+
+
 def reachable_range(plan) -> tuple[float, float]:
     """Targets reached with probability too_easy and too_hard: the motivating band."""
     too_easy, too_hard = plan.thresholds
-    low = fc.target_at_probability(too_easy, plan.forecast, log_sd=plan.spread)
-    high = fc.target_at_probability(too_hard, plan.forecast, log_sd=plan.spread)
+    e = plan.errors
+    low = fc.target_at_probability(too_easy, plan.forecast, log_sd=e.scale, df=e.df, bias=e.bias)
+    high = fc.target_at_probability(too_hard, plan.forecast, log_sd=e.scale, df=e.df, bias=e.bias)
     return low, high
+
+
+def chance_text(plan, lang: Language) -> str:
+    """How the team's chance was judged, inside the headline: measured errors or an assumed spread."""
+    probability = fmt_pct(plan.probability, digits=0)
+    if plan.errors.assumed:
+        return t("tgt.chance.assumed", lang, probability=probability, sd=fmt_pct(plan.errors.scale, digits=0))
+    return t("tgt.chance.measured", lang, probability=probability, n=plan.errors.errors)
+
+
+def method_text(plan, lang: Language) -> str:
+    """The backtest finding: chosen by backtest (≥ 2 held-out periods), named in params, or a declared default."""
+    b = plan.baselines
+    rows = b.forecasts.set_index("method")
+    fields = dict(method=method_name(plan, lang), months=plan.history.months)
+    if plan.chosen_by == "default":
+        text = t("tgt.find.not_backtested", lang, n=b.folds, **fields)
+        text += t("tgt.find.single_fold", lang) if b.folds == 1 else ""
+    else:
+        key = "tgt.find.backtest" if plan.chosen_by == "backtest" else "tgt.find.backtest_params"
+        text = t(
+            key,
+            lang,
+            mape=fmt_pct(rows.loc[plan.method, "mape"]),
+            n=int(rows.loc[plan.method, "backtests"]),
+            naive=fmt_pct(rows.loc["last_period_uplift", "mape"]) if "last_period_uplift" in rows.index else "–",
+            **fields,
+        )
+    if plan.errors.assumed:
+        text += t("tgt.find.assumed_spread", lang, sd=fmt_pct(plan.errors.scale, digits=0))
+    return text
+
+
+def rep_reach_text(plan, lang: Language) -> str:
+    """The range of the reps' chances of reaching, from their own history (appended to the split finding)."""
+    if plan.payout is None or not len(plan.payout):
+        return ""
+    chances = plan.payout["reach_probability"]
+    too_easy, too_hard = plan.thresholds
+    return t(
+        "tgt.find.rep_reach",
+        lang,
+        periods=plan.share_periods,
+        low=fmt_pct(chances.min(), digits=0),
+        high=fmt_pct(chances.max(), digits=0),
+        hard=int((chances < too_hard).sum()),
+        easy=int((chances > too_easy).sum()),
+        too_hard=fmt_pct(too_hard, digits=0),
+        too_easy=fmt_pct(too_easy, digits=0),
+    )
+
+
+def history_limits(plan, lang: Language) -> str:
+    """What the history allows: seasonal models, or trend-only (too short, or too short in the earliest fold)."""
+    h = plan.history
+    if not h.seasonal:
+        return t("tgt.history_short", lang)
+    if plan.baselines is not None and not plan.baselines.seasonal:
+        folds = plan.baselines.backtests
+        shortest = int(folds["train_months"].min()) if len(folds) else h.months
+        return t("tgt.history_trend_folds", lang, n=shortest)
+    return t("tgt.history_seasonal", lang)
+
+
+def baselines_note_fields(plan, options, lang: Language) -> dict[str, object]:
+    """Fields of the baselines note: folds fitted, the one model family, the declared default method."""
+    return dict(
+        period=plan.window.label,
+        n=options.backtest_periods,
+        folds=plan.baselines.folds,
+        family=t("tgt.family.seasonal" if plan.baselines.seasonal else "tgt.family.trend", lang),
+        default=t(f"tgt.method.{fc.DEFAULT_METHOD}", lang),  # a level: the same in either family
+    )
+
+
+def errors_text(plan, lang: Language) -> str:
+    """The team note's account of the forecast error distribution behind every chance of reaching."""
+    e = plan.errors
+    if e.assumed:
+        return t("tgt.errors.assumed", lang, sd=fmt_pct(e.scale, digits=0))
+    sd = plan.baselines.forecasts.set_index("method").loc[plan.method, "log_sd"]
+    return t("tgt.errors.measured", lang, n=e.errors, bias=f"{e.bias:+.1%}", sd=fmt_pct(sd), df=f"{e.df:g}")
 
 
 def findings(plan, lang: Language, currency: str) -> list[str]:
@@ -40,9 +134,10 @@ def findings(plan, lang: Language, currency: str) -> list[str]:
             period=plan.window.label,
             target=fmt_value(plan.team_target, plan.metric, currency),
             forecast=fmt_value(plan.forecast, plan.metric, currency),
-            method=t(f"tgt.method.{plan.method}", lang),
+            method=method_name(plan, lang),
+            how=t(f"tgt.how.{plan.chosen_by}", lang) if plan.chosen_by != "backtest" else "",
             stretch=fmt_pct(plan.stretch, digits=0),
-            probability=fmt_pct(plan.probability, digits=0),
+            chance=chance_text(plan, lang),
         )
     )
     low, high = reachable_range(plan)
@@ -53,24 +148,12 @@ def findings(plan, lang: Language, currency: str) -> list[str]:
         easy=fmt_pct(too_easy, digits=0),
         hard=fmt_pct(too_hard, digits=0),
     )
+    caveat = t("tgt.find.band_assumed", lang) if plan.errors.assumed else ""
     if plan.probability > too_easy:
-        out.append(t("tgt.find.too_easy", lang, **band))
+        out.append(t("tgt.find.too_easy", lang, **band) + caveat)
     elif plan.probability < too_hard:
-        out.append(t("tgt.find.too_hard", lang, **band))
-    chosen = plan.baselines.forecasts.set_index("method")
-    naive = chosen.loc["last_period_uplift"]
-    out.append(
-        t(
-            "tgt.find.backtest",
-            lang,
-            method=t(f"tgt.method.{plan.method}", lang),
-            mape=fmt_pct(chosen.loc[plan.method, "mape"]),
-            n=int(chosen.loc[plan.method, "backtests"]),
-            naive=fmt_pct(naive["mape"]),
-            months=plan.history.months,
-        )
-        + (t("tgt.find.assumed_spread", lang, sd=fmt_pct(plan.spread, digits=0)) if plan.spread_assumed else "")
-    )
+        out.append(t("tgt.find.too_hard", lang, **band) + caveat)
+    out.append(method_text(plan, lang))
     if len(plan.split) and plan.split["target"].sum() > 0 and fc.ADDITIVE[plan.metric]:
         ramping = int((plan.split["ramp"] < 1).sum()) if "ramp" in plan.split else 0
         out.append(
@@ -83,6 +166,7 @@ def findings(plan, lang: Language, currency: str) -> list[str]:
                 high=fmt_value(plan.split["target"].max(), plan.metric, currency),
                 ramping=ramping,
             )
+            + rep_reach_text(plan, lang)
         )
     if plan.curve is not None:
         at_100 = plan.curve.set_index("attainment").loc[1.0]
@@ -115,10 +199,12 @@ def baselines_view(plan, currency: str) -> pd.DataFrame:
     frame = plan.baselines.forecasts.copy()
     frame["forecast"] = [fmt_value(v, plan.metric, currency) for v in frame["forecast"]]
     frame["chosen"] = frame["method"].eq(plan.method).map({True: "✓", False: ""})
+    frame["method"] = [method_code(m, seasonal=plan.baselines.seasonal) for m in frame["method"]]
+    frame["mape"] = frame["mape"].where(frame["backtests"] > 0)
     return frame[["method", "forecast", "mape", "backtests", "chosen"]]
 
 
-def split_view(plan, currency: str) -> pd.DataFrame:
+def split_view(plan, currency: str, lang: Language = "en") -> pd.DataFrame:
     split = plan.split
     columns = [
         c
@@ -129,9 +215,14 @@ def split_view(plan, currency: str) -> pd.DataFrame:
     if "tenure_months" in view:
         view["tenure_months"] = view["tenure_months"].round(0)
     view["trailing_revenue"] = view["trailing_revenue"].round(0)
+    if plan.rep_model is not None:
+        model = plan.rep_model[["rep_id", "history_share", "basis"]].rename(columns={"basis": "rep_basis"})
+        view = view.merge(model, on="rep_id", how="left")
     if plan.payout is not None:
         view = view.merge(plan.payout[["rep_id", "expected_payout", "reach_probability"]], on="rep_id", how="left")
         view["expected_payout"] = view["expected_payout"].round(0)
+    if "rep_basis" in view:
+        view["rep_basis"] = view["rep_basis"].map(lambda v: t(f"tgt.rep_basis.{v}", lang) if v == v else "–")
     return view
 
 
@@ -160,7 +251,7 @@ def other_metrics_view(plan, currency: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "kpi": frame["metric"],
-            "method": frame["method"],
+            "method": [method_code(m, seasonal=s) for m, s in zip(frame["method"], frame["seasonal"], strict=True)],
             "forecast": [fmt_value(v, m, currency) for v, m in zip(frame["forecast"], frame["metric"], strict=True)],
             "mape": frame["mape"],
             "target": [fmt_value(v, m, currency) for v, m in zip(frame["target"], frame["metric"], strict=True)],

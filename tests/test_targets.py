@@ -36,12 +36,13 @@ def test_regression_recovers_trend_and_seasonality_exactly():
     t = np.arange(48)
     values = 100 + 2 * t + season[t % 12]
     s = series(values[:36], start="2022-01-01")
-    assert fc.regression_seasonal(s, 12) == pytest.approx(values[36:], abs=1e-6)
-    trend_only = series(values[:12], start="2022-01-01")  # under 24 months: no seasonal dummies
+    assert fc.regression_seasonal(s, 12, seasonal=True) == pytest.approx(values[36:], abs=1e-6)
+    trend_only = series(values[:12], start="2022-01-01")
     import statsmodels.api as sm
 
     ols = sm.OLS(values[:12], sm.add_constant(np.arange(12.0))).fit()
-    assert fc.regression_seasonal(trend_only, 3) == pytest.approx(ols.predict(sm.add_constant(np.arange(12.0, 15.0))))
+    expected = ols.predict(sm.add_constant(np.arange(12.0, 15.0)))
+    assert fc.regression_seasonal(trend_only, 3, seasonal=False) == pytest.approx(expected)
 
 
 def test_exponential_smoothing_matches_statsmodels_reference():
@@ -57,7 +58,7 @@ def test_exponential_smoothing_matches_statsmodels_reference():
         .fit()
         .forecast(3)
     )
-    assert fc.exponential_smoothing(s, 3) == pytest.approx(reference.to_numpy(), rel=1e-9)
+    assert fc.exponential_smoothing(s, 3, seasonal=True) == pytest.approx(reference.to_numpy(), rel=1e-9)
 
 
 def test_backtest_mape_by_hand():
@@ -86,6 +87,69 @@ def test_reach_probability_is_the_lognormal_tail():
     assert fc.reach_probability(100, 100, log_sd=0.2) == pytest.approx(0.5)
     target = fc.target_at_probability(0.3, 100, log_sd=0.1)
     assert fc.reach_probability(target, 100, log_sd=0.1) == pytest.approx(0.3)
+    # Measured errors: a Student-t around the backtest's bias.
+    assert fc.reach_probability(110, 100, log_sd=0.1, df=3, bias=0.02) == pytest.approx(
+        stats.t.sf((np.log(1.1) - 0.02) / 0.1, 3)
+    )
+    assert fc.reach_probability(100 * np.exp(0.05), 100, log_sd=0.1, df=2, bias=0.05) == pytest.approx(0.5)
+    target = fc.target_at_probability(0.7, 100, log_sd=0.1, df=3, bias=-0.03)
+    assert fc.reach_probability(target, 100, log_sd=0.1, df=3, bias=-0.03) == pytest.approx(0.7)
+
+
+def test_error_model_is_the_student_t_predictive_of_the_backtest_errors():
+    errors = np.log([1.10, 0.95, 1.02, 0.90])
+    row = pd.Series({"bias": errors.mean(), "log_sd": errors.std(ddof=1), "errors": 4})
+    model = fc.error_model(row)
+    assert (model.bias, model.df, model.assumed) == (pytest.approx(errors.mean()), 3.0, False)
+    assert model.scale == pytest.approx(errors.std(ddof=1) * np.sqrt(1 + 1 / 4))
+    # Two errors are too few: the spread is assumed, around the forecast, normal.
+    assumed = fc.error_model(pd.Series({"bias": 0.05, "log_sd": 0.02, "errors": 2}))
+    assert (assumed.bias, assumed.scale, assumed.df, assumed.assumed) == (0.0, fc.FALLBACK_LOG_SD, None, True)
+
+
+def test_method_is_chosen_by_backtest_only_with_two_held_out_periods():
+    rng = np.random.default_rng(5)
+    ten = series(1000 * np.exp(rng.normal(0, 0.1, 10)))  # like Maven: ten months, one quarter held out
+    one = fc.baselines(ten, metric="revenue", period_months=3, backtest_periods=4, min_train_months=6)
+    assert one.folds == 1 and one.chosen_by == "default" and not one.backtested
+    assert one.chosen == fc.DEFAULT_METHOD
+    assert fc.error_model(one.chosen_row).assumed  # one error measures no spread
+    thirteen = series(1000 * np.exp(rng.normal(0, 0.1, 13)))
+    two = fc.baselines(thirteen, metric="revenue", period_months=3, backtest_periods=4, min_train_months=6)
+    assert two.folds == 2 and two.chosen_by == "backtest"
+    assert two.chosen == two.forecasts.loc[two.forecasts["mape"].idxmin(), "method"]
+    assert fc.error_model(two.chosen_row).assumed  # two errors: chosen by backtest, spread still assumed
+
+
+@pytest.mark.parametrize(("months", "seasonal"), [(30, False), (40, True)])
+def test_backtest_folds_fit_the_same_model_family_as_the_final_forecast(months, seasonal):
+    rng = np.random.default_rng(months)
+    t = np.arange(months)
+    s = series(500 * (1 + 0.3 * np.sin(2 * np.pi * t / 12)) * (1 + 0.01 * t) * rng.lognormal(0, 0.05, months))
+    found = fc.baselines(s, metric="revenue", period_months=3, backtest_periods=4, min_train_months=6)
+    # 30 months: the earliest fold trains on 18, too few for seasonal models, so nothing is seasonal;
+    # 40 months: every fold has 24+, so every fit is seasonal, including the folds.
+    assert found.seasonal is seasonal and found.folds == 4
+    for method in ("regression_seasonal", "exponential_smoothing"):
+        fit = getattr(fc, method)
+        mine = found.backtests[found.backtests["method"] == method]
+        for row in mine.itertuples():
+            train = s[s.index < row.period_end - pd.offsets.MonthBegin(2)]
+            assert len(train) == row.train_months
+            assert row.forecast == pytest.approx(fit(train, 3, seasonal=seasonal).sum())
+        final = found.forecasts.set_index("method").loc[method, "forecast"]
+        assert final == pytest.approx(fit(s, 3, seasonal=seasonal).sum())
+
+
+def test_each_fold_trims_warm_up_on_its_own_training_data():
+    # The full series' median (20) makes the first month (6) warm-up; the first fold's training
+    # (median 10) does not, and must not be trimmed with knowledge of the later months.
+    s = series([6.0] + [10.0] * 8 + [30.0] * 9)
+    assert fc.trim_warm_up(s)[1] == 1
+    folds = fc.backtest_folds(s, period_months=3, backtest_periods=3, min_train_months=6)
+    first_train, held_out = folds[0]
+    assert first_train.index[0] == s.index[0] and len(first_train) == 9
+    assert held_out.index[0] == s.index[9]
 
 
 def test_round_to_total_and_clip_shares():
@@ -232,14 +296,19 @@ def test_smart_warnings_for_targets_too_high_and_too_low():
     assert fc.reach_probability(0.8 * 100, 100, log_sd=0.1) > options.too_easy
 
 
-def test_seasonal_methods_beat_the_naive_rule_on_the_demo(demo20k_dir):
+def test_demo_backtests_four_quarters_with_one_model_family(demo20k_dir):
     params = yaml.safe_load((REPO_ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"))
     params["data"]["base_dir"] = str(demo20k_dir)
     path = demo20k_dir / "targets-params.yaml"
     path.write_text(yaml.safe_dump(params), encoding="utf-8")
     plan = tg.plan_targets(load_data(load_params(path)))
     mape = plan.baselines.forecasts.set_index("method")["mape"]
-    assert plan.baselines.seasonal and plan.baselines.forecasts["backtests"].eq(4).all()
+    assert plan.baselines.forecasts["backtests"].eq(4).all() and plan.chosen_by == "backtest"
+    # 32 months after warm-up, but the earliest fold trains on 21: every fit is trend-only, the final
+    # forecast included (before, the final fit was seasonal and the early folds were not).
+    assert plan.history.seasonal and not plan.baselines.seasonal
+    assert plan.baselines.backtests["train_months"].min() < fc.SEASONAL_MONTHS
+    assert not plan.errors.assumed and plan.errors.df == 3
     assert mape["regression_seasonal"] < mape["last_period_uplift"]
     assert mape["exponential_smoothing"] < mape["last_period_uplift"]
     assert plan.split["target"].sum() == plan.team_target
@@ -278,4 +347,91 @@ def test_targets_report_end_to_end(tmp_path, demo_dir, maven_dir):
         sheet = load_workbook(out / "02_target_split.xlsx", read_only=True).active
         values = [row[list(split.columns).index("target")] for row in sheet.iter_rows(min_row=2, values_only=True)]
         assert sum(values) == pytest.approx(team_target)
-    assert "Too few backtests to measure the forecast" in page  # Maven: ten months, one held-out quarter
+        start = page.rindex(">Findings<")  # the section, not the table of contents
+        findings = page[start : page.index(">History available<", start)]
+        if params_file == path:  # demo: four held-out quarters, chosen by backtest, errors measured
+            assert "judged by the forecast's errors in 4 held-out periods" in findings
+            assert "not backtested" not in findings and "assumed" not in findings
+    # Maven: ten months, one held-out quarter: a declared default and an assumed spread, said in the headline.
+    assert "(declared default, not backtested)" in findings
+    assert "under an assumed ±15% spread" in findings
+    assert "Too few backtests to measure the forecast" in findings
+    assert "Judged against each rep's own share of team revenue" in findings
+
+
+# --- each rep's chance of reaching, from their own history ---------------------------------------------
+
+
+def _share_history(shares: dict[str, list[float]], team: float = 1000.0) -> tuple[pd.DataFrame, pd.Series]:
+    blocks = [f"q{i}" for i in range(1, len(next(iter(shares.values()))) + 1)]
+    revenue = pd.DataFrame(
+        {b: [team * v[i] for v in shares.values()] for i, b in enumerate(blocks)}, index=list(shares)
+    )
+    return revenue, pd.Series(team, index=blocks)
+
+
+def test_rep_chance_follows_their_own_history_not_their_target_share():
+    # Four reps, stable shares of team revenue; every rep gets the same target (a quarter of the team's).
+    revenue, team = _share_history(
+        {
+            "A": [0.10, 0.11, 0.09, 0.10],
+            "B": [0.20, 0.19, 0.21, 0.20],
+            "C": [0.30, 0.31, 0.29, 0.30],
+            "D": [0.40, 0.39, 0.41, 0.40],
+        }
+    )
+    model = tg.rep_share_model(revenue, team)
+    assert model["share"].sum() == pytest.approx(1.0)
+    assert model.set_index("rep_id")["share"].round(2).to_dict() == {"A": 0.10, "B": 0.20, "C": 0.30, "D": 0.40}
+    errors = fc.ErrorModel(bias=0.0, scale=0.05, df=10.0, assumed=False, errors=11)
+    draws = tg.simulate_rep_revenue(model, 1000.0, errors=errors, simulations=5000, seed=1)
+    chance = dict(zip(model["rep_id"], tg.rep_reach(draws, [240.0, 250.0, 250.0, 250.0]), strict=True))
+    assert chance["A"] < 0.05  # 240 is 2.4 × A's usual 100
+    assert chance["D"] > 0.95  # 250 is well below D's usual 400
+    assert chance["A"] < chance["B"] < chance["C"] < chance["D"]  # same target, different histories
+    # A target at a rep's own forecast is a coin flip, whatever the rep's size.
+    central = np.median(draws, axis=0)
+    assert tg.rep_reach(draws, central) == pytest.approx([0.5] * 4, abs=0.02)
+
+
+def test_rep_share_model_pools_short_records_and_takes_new_hires_at_a_typical_share_times_ramp():
+    nan = np.nan
+    revenue, team = _share_history(
+        {"A": [0.30, 0.40, 0.30, 0.40], "B": [0.20, 0.10, 0.20, 0.10], "C": [nan, nan, nan, 0.60], "N": [nan] * 4}
+    )
+    model = tg.rep_share_model(revenue, team, target_ramp=pd.Series({"N": 0.5})).set_index("rep_id")
+    assert model["basis"].to_dict() == {"A": "own_history", "B": "own_history", "C": "short_history", "N": "new_hire"}
+    assert model["periods"].tolist() == [4, 4, 1, 0]
+    assert model["share"].sum() == pytest.approx(1.0)
+    typical = np.mean([0.35, 0.15, 0.60])  # the mean of the reps' own means
+    scale = model.loc["N", "share"] / (0.5 * typical)  # every centre is rescaled by the same factor
+    centre = model["share"] / scale  # before rescaling
+    assert 0.15 < centre["B"] < typical  # four periods: pulled a little towards the typical rep
+    assert typical < centre["C"] < 0.60  # one period: pulled much further
+    pulled = {"B": (centre["B"] - 0.15) / (typical - 0.15), "C": (0.60 - centre["C"]) / (0.60 - typical)}
+    assert pulled["B"] < 0.1 < pulled["C"]
+    assert model.loc["N", "share_sd"] > model.loc["A", "share_sd"] / 2  # a new hire could be any kind of rep
+    # A rep still ramping in a past period is judged at full productivity: share / ramp.
+    ramp = pd.DataFrame(1.0, index=revenue.index, columns=revenue.columns)
+    ramp.loc["C", "q4"] = 0.6
+    ramped = tg.rep_share_model(revenue, team, block_ramp=ramp, target_ramp=pd.Series({"N": 0.5}))
+    assert ramped.set_index("rep_id").loc["C", "share"] > model.loc["C", "share"]
+
+
+def test_rep_shares_are_rescaled_when_a_leaver_held_part_of_team_revenue():
+    # Team revenue 1000 a period; A and B held 40 % and 40 %, a rep who has left held the other 20 %.
+    revenue, team = _share_history({"A": [0.4] * 4, "B": [0.4] * 4})
+    model = tg.rep_share_model(revenue, team)
+    assert model["history_share"].tolist() == pytest.approx([0.4, 0.4])
+    assert model["share"].tolist() == pytest.approx([0.5, 0.5])
+
+
+def test_expected_payout_and_reach_chances_come_from_the_same_draws():
+    options = CommissionParams(bands=BANDS, cap_attainment=1.5)
+    split = pd.DataFrame({"rep_id": ["A", "B"], "target": [100.0, 300.0]})
+    draws = np.random.default_rng(3).lognormal(np.log([120.0, 200.0]), 0.3, size=(4000, 2))
+    out = tg.expected_payout(split, draws, options)
+    assert out["reach_probability"].tolist() == pytest.approx((draws >= [100.0, 300.0]).mean(axis=0).tolist())
+    manual = tg.commission(draws, np.broadcast_to([100.0, 300.0], draws.shape), options).mean(axis=0)
+    assert out["expected_payout"].tolist() == pytest.approx(manual.tolist())
+    assert out["median_revenue"].tolist() == pytest.approx(np.median(draws, axis=0).tolist())
