@@ -105,9 +105,13 @@ def win_rate_trend(summary: pd.DataFrame, *, lang: Language, ax=None):
     return ax
 
 
-def win_rate_intervals(card: pd.DataFrame, *, lang: Language, prior_mean: float, ax=None):
-    """Each rep's observed win rate with its 95% interval and the shrunk estimate, best first."""
-    rated = card[card["closed"] > 0].sort_values("win_rate_shrunk")
+def win_rate_intervals(card: pd.DataFrame, *, lang: Language, prior_mean: float, ranked: bool = True, ax=None):
+    """Each rep's observed win rate with its 95% interval and the shrunk estimate.
+
+    Best first when ``ranked``; otherwise (reps do not differ on win rate) in revenue order, so the
+    chart draws no ranking the test does not support.
+    """
+    rated = card[card["closed"] > 0].sort_values("win_rate_shrunk" if ranked else "revenue")
     height = max(3.0, 0.24 * len(rated) + 0.8)
     ax = ax or plt.figure(figsize=(8.0, height)).subplots()
     y = range(len(rated))
