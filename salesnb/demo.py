@@ -5,10 +5,11 @@ check the reports against. Each effect a report should find is planted here and
 written to ``ground_truth.json`` in units a test can compare with a report:
 
 - a bottleneck: one team converts Proposal -> Negotiation much worse than the rest;
-- an intervention: a CRM rollout for two teams from 2025-01-01 that shortens the
-  sales cycle, raises the win rate and raises CSAT, with two control teams;
+- an intervention: a CRM pilot from 2025-01-01 for a seeded random half of the reps
+  of every team (drawn among the reps employed that day) that shortens the sales
+  cycle, raises the win rate and raises CSAT; the other reps are the controls;
 - seasonality of deal creation (Chinese New Year dip, Q4 peak);
-- a ramp for new hires, attrition that falls after the rollout, rep skill, and
+- a ramp for new hires, attrition that falls after 2025-01-01, rep skill, and
   "busy but not closing" reps;
 - stage-history irregularities (skipped stages, backward moves, reopened deals);
 - dirty deal rows for validation to catch, appended to the clean deals.
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -47,7 +48,8 @@ FILE_FORMATS = ("csv", "parquet")
 GROUND_TRUTH_FILE = "ground_truth.json"
 
 # Bumped whenever a change alters the generated data for a given seed.
-GENERATOR_VERSION = 1
+# 2: the CRM intervention is a rep-level pilot (half of each team) instead of two whole teams.
+GENERATOR_VERSION = 2
 
 _START = np.datetime64(HISTORY_START, "D")
 _SNAPSHOT = int((np.datetime64(SNAPSHOT_DATE, "D") - _START).astype(int))
@@ -102,10 +104,13 @@ BOTTLENECK_TEAM = "South-1"
 BOTTLENECK_FROM, BOTTLENECK_TO = "Proposal", "Negotiation"
 _BOTTLENECK_CONVERSION = 0.35
 
+# The CRM pilot: on INTERVENTION_DATE a seeded random half of each team's reps employed
+# that day (the odd one out of an odd-sized team stays in the control) gets the CRM.
+# Reps who left before the date or join after it are never in the pilot. Assignment is
+# by rep, so an analysis can make inference at the unit that was assigned.
 INTERVENTION_DATE = "2025-01-01"
-TREATED_TEAMS = ("North-1", "South-2")
-CONTROL_TEAMS = ("North-2", "South-1")
 _INTERVENTION_DAY = int((np.datetime64(INTERVENTION_DATE, "D") - _START).astype(int))
+_PILOT_SHARE = 0.5
 _CYCLE_CHANGE_SHARE = -0.25
 _WIN_RATE_CHANGE = 0.08
 _CSAT_CHANGE = 12.0
@@ -192,6 +197,7 @@ class _Roster:
     strong: np.ndarray
     weak: np.ndarray
     busy: np.ndarray
+    treated: np.ndarray  # boolean per rep: in the CRM pilot
 
     @property
     def size(self) -> int:
@@ -258,8 +264,11 @@ def generate_demo(*, n_deals: int = 20_000, seed: int = 7) -> DemoData:
     """
     if n_deals < 100:
         raise ValueError(f"n_deals must be at least 100 for the planted effects to exist, got {n_deals}")
-    streams = iter(np.random.default_rng(child) for child in np.random.SeedSequence(seed).spawn(12))
-    roster = _draw_roster(next(streams))
+    streams = [np.random.default_rng(child) for child in np.random.SeedSequence(seed).spawn(12)]
+    # The pilot draw has its own stream (the ninth), so the roster, skills, bottleneck and
+    # every other draw use exactly the random numbers they used before the pilot existed.
+    roster = _draw_pilot(streams[8], _draw_roster(streams[0]))
+    streams = iter(streams[1:8])
     deals = _draw_deals(next(streams), roster, n_deals)
     history, outcome = _draw_stage_history(next(streams), deals)
     activities = _draw_activities(next(streams), roster, deals, outcome)
@@ -377,7 +386,18 @@ def _draw_roster(rng: np.random.Generator) -> _Roster:
         strong=strong,
         weak=weak,
         busy=busy,
+        treated=np.zeros(n_reps, dtype=bool),
     )
+
+
+def _draw_pilot(rng: np.random.Generator, roster: _Roster) -> _Roster:
+    """Put a random half (rounded down) of each team's reps employed on the pilot date in the pilot."""
+    on_date = (roster.hired <= _INTERVENTION_DAY) & (roster.left >= _INTERVENTION_DAY)
+    treated = np.zeros(roster.size, dtype=bool)
+    for t in range(len(TEAMS)):
+        eligible = np.flatnonzero(on_date & (roster.team == t))
+        treated[rng.choice(eligible, size=int(eligible.size * _PILOT_SHARE), replace=False)] = True
+    return replace(roster, treated=treated)
 
 
 def _reps_frame(roster: _Roster) -> pd.DataFrame:
@@ -431,9 +451,9 @@ def _draw_deals(rng: np.random.Generator, roster: _Roster, n_deals: int) -> _Dea
     passed = rng.random((n_deals, 4)) < conversion
     n_passed = np.cumprod(passed, axis=1).sum(axis=1)
 
-    # The rollout turns a share of would-be losses into wins, chosen so that each
+    # The pilot turns a share of would-be losses into wins, chosen so that each
     # treated deal's win probability rises by exactly the planted points.
-    treated_after = np.isin(team, [TEAMS.index(t) for t in TREATED_TEAMS]) & (created >= _INTERVENTION_DAY)
+    treated_after = roster.treated[rep] & (created >= _INTERVENTION_DAY)
     rescue = np.where(treated_after, _WIN_RATE_CHANGE / (1 - p_before), 0.0)
     rescued = (n_passed < 4) & (rng.random(n_deals) < rescue)
     n_passed = np.where(rescued, 4, n_passed)
@@ -771,8 +791,7 @@ def _draw_activities(rng: np.random.Generator, roster: _Roster, deals: _Deals, o
 
 
 def _csat_treated(roster: _Roster, rep: np.ndarray, day: np.ndarray) -> np.ndarray:
-    treated = np.isin(roster.team[rep], [TEAMS.index(t) for t in TREATED_TEAMS])
-    return treated & (day >= _INTERVENTION_DAY)
+    return roster.treated[rep] & (day >= _INTERVENTION_DAY)
 
 
 def _draw_surveys(rng: np.random.Generator, roster: _Roster, deals: _Deals, outcome: _Outcome) -> pd.DataFrame:
@@ -865,8 +884,7 @@ def _draw_costs(
     employed = roster.employed(days)
     salary_per_day = _TIER_MONTHLY_SALARY[roster.tier] * 12 / 365.25
     salary = np.bincount(month_of_day, weights=(employed * salary_per_day[:, None]).sum(axis=0), minlength=36)
-    treated = np.isin(roster.team, [TEAMS.index(t) for t in TREATED_TEAMS])
-    rep_days = np.bincount(month_of_day, weights=employed[treated].sum(axis=0), minlength=36)
+    rep_days = np.bincount(month_of_day, weights=employed[roster.treated].sum(axis=0), minlength=36)
     month_days = np.diff(bounds)
     crm = np.where(bounds[:-1] >= _INTERVENTION_DAY, _CRM_COST_PER_REP_MONTH * rep_days / month_days, 0.0)
     created = np.bincount(month_of_day[deals.created], minlength=36)
@@ -927,7 +945,9 @@ def _truth(
     closed = status > 0
     won = status == 1
     cycle = np.where(won, outcome.closed - deals.created, -1)
-    treated_team = np.isin(team, [TEAMS.index(t) for t in TREATED_TEAMS])
+    treated_rep = roster.treated[deals.rep]
+    in_2024_2025 = (deals.created >= _day("2024-01-01")) & (deals.created <= _SNAPSHOT)
+    deals_2024_2025 = np.bincount(deals.rep[in_2024_2025], minlength=roster.size)
     after = deals.created >= _INTERVENTION_DAY
 
     def rate(mask: np.ndarray) -> float | None:
@@ -950,7 +970,7 @@ def _truth(
     surveys = tables[SURVEYS.name]
     survey_day = _day_numbers(surveys["surveyed_at"])
     survey_rep = pd.Index(roster.rep_id).get_indexer(surveys["rep_id"])
-    survey_treated = np.isin(roster.team[survey_rep], [TEAMS.index(t) for t in TREATED_TEAMS])
+    survey_treated = roster.treated[survey_rep]
     survey_after = survey_day >= _INTERVENTION_DAY
     score = surveys["score"].to_numpy(dtype=float)
 
@@ -958,9 +978,12 @@ def _truth(
         return _round(score[mask].mean(), 2) if mask.any() else None
 
     def group(is_treated: bool) -> dict:
-        in_group = treated_team if is_treated else ~treated_team
+        in_group = treated_rep if is_treated else ~treated_rep
         in_survey = survey_treated if is_treated else ~survey_treated
+        rep_in_group = roster.treated if is_treated else ~roster.treated
         return {
+            "reps": int(rep_in_group.sum()),
+            "reps_with_deals_2024_2025": int((rep_in_group & (deals_2024_2025 > 0)).sum()),
             "true_win_rate_before": _round(deals.p_before[in_group & ~after].mean()),
             "true_win_rate_after": _round(deals.p_win[in_group & after].mean()),
             "observed_win_rate_before": rate(in_group & ~after),
@@ -1083,16 +1106,22 @@ def _truth(
             "definition": (
                 "next-step conversion = closed deals whose furthest stage is at or beyond to_stage / closed deals "
                 "whose furthest stage is at or beyond from_stage (Won counts as beyond every open stage); "
-                "treated teams' observed values include the rollout's extra wins from 2025"
+                "every team's observed value includes the CRM pilot's extra wins from 2025 (half of each team's "
+                "reps are in the pilot)"
             ),
         },
         "intervention": {
-            "name": "CRM rollout",
+            "name": "CRM pilot",
             "date": INTERVENTION_DATE,
-            "treated_teams": list(TREATED_TEAMS),
-            "control_teams": list(CONTROL_TEAMS),
-            "applies_to": "deals created on/after date by reps in treated teams (cycle and win rate); "
-            "surveys dated on/after date for reps in treated teams (CSAT)",
+            "assignment": "reps",
+            "assignment_rule": "seeded random half (rounded down) of each team's reps employed on date; reps who "
+            "left before date or were hired after it are not in the pilot; every rep not treated is a control",
+            "treated_reps": roster.rep_id[roster.treated].tolist(),
+            "treated_reps_by_team": {
+                name: int((roster.treated & (roster.team == t)).sum()) for t, name in enumerate(TEAMS)
+            },
+            "applies_to": "deals created on/after date by treated reps (cycle and win rate); "
+            "surveys dated on/after date for treated reps (CSAT)",
             "cycle_change_share": _CYCLE_CHANGE_SHARE,
             "win_rate_change_pp": _WIN_RATE_CHANGE * 100,
             "csat_change": _CSAT_CHANGE,
@@ -1128,7 +1157,7 @@ def _truth(
         },
         "rep_skill": {
             "definition": "true_win_rate = mean planted win probability of the rep's clean deals (includes team, "
-            "segment, lead source and rollout effects); the multiplier scales the rep's win probability "
+            "segment, lead source and CRM pilot effects); the multiplier scales the rep's win probability "
             "through Qualification->Proposal and Negotiation->Won",
             "eligibility": f"at least {_SKILL_ELIGIBLE_DAYS} days employed within the history window",
             "strongest": [roster.rep_id[i] for i in ranked[:3]],
@@ -1200,7 +1229,7 @@ def _truth(
         },
         "costs": {
             "categories": ["crm_tools", "events", "marketing", "sales_commission", "sales_salary"],
-            "notes": "monthly; crm_tools starts with the rollout; marketing scales with deals created",
+            "notes": "monthly; crm_tools starts with the CRM pilot (treated reps' seats); marketing scales with deals created",
         },
     }
 

@@ -236,10 +236,35 @@ def test_planted_bottleneck_is_visible_in_stage_history(demo):
     assert conversion.round(4).to_dict() == truth["observed_conversion_by_team"]
 
 
+def test_pilot_is_a_random_half_of_each_team_employed_on_the_date(demo):
+    truth = demo.truth["intervention"]
+    assert truth["assignment"] == "reps"
+    assert "treated_teams" not in truth and "control_teams" not in truth
+    treated = truth["treated_reps"]
+    assert treated == sorted(set(treated))
+    reps = demo.tables["reps"].copy()
+    date = pd.Timestamp(truth["date"])
+    on_date = (dates(reps["hired_at"]) <= date) & (dates(reps["left_at"]).isna() | (dates(reps["left_at"]) >= date))
+    reps["treated"] = reps["rep_id"].isin(treated)
+    assert set(treated) <= set(reps.loc[on_date, "rep_id"])
+    per_team = reps[on_date].groupby("team").agg(eligible=("rep_id", "size"), treated=("treated", "sum"))
+    assert (per_team["treated"] == per_team["eligible"] // 2).all()
+    assert per_team["treated"].to_dict() == truth["treated_reps_by_team"]
+    assert truth["treated"]["reps"] == len(treated)
+    assert truth["treated"]["reps"] + truth["control"]["reps"] == len(reps)
+    # Enough treated units for inference at the rep level, with deals on both sides of the date.
+    deals = clean_deals(demo)
+    deals = deals[deals["rep_id"].isin(treated)]
+    before = deals.loc[deals["created_at"] < date, "rep_id"].unique()
+    after = deals.loc[deals["created_at"] >= date, "rep_id"].unique()
+    assert len(set(before) & set(after)) >= 10
+    assert truth["treated"]["reps_with_deals_2024_2025"] == len(treated)
+
+
 def test_intervention_raises_treated_win_rate_and_cycle_while_control_stays(demo):
     truth = demo.truth["intervention"]
     deals = clean_deals(demo)
-    deals["treated"] = deals["team"].isin(truth["treated_teams"])
+    deals["treated"] = deals["rep_id"].isin(truth["treated_reps"])
     deals["after"] = deals["created_at"] >= pd.Timestamp(truth["date"])
     rates = {key: win_rate(group) for key, group in deals.groupby(["treated", "after"])}
     treated_change = rates[True, True] - rates[True, False]
@@ -260,8 +285,8 @@ def test_intervention_raises_treated_win_rate_and_cycle_while_control_stays(demo
 
 def test_intervention_raises_treated_csat(demo):
     truth = demo.truth["intervention"]
-    surveys = demo.tables["surveys"].merge(demo.tables["reps"][["rep_id", "team"]], on="rep_id")
-    surveys["treated"] = surveys["team"].isin(truth["treated_teams"])
+    surveys = demo.tables["surveys"].copy()
+    surveys["treated"] = surveys["rep_id"].isin(truth["treated_reps"])
     surveys["after"] = dates(surveys["surveyed_at"]) >= pd.Timestamp(truth["date"])
     mean = surveys.groupby(["treated", "after"])["score"].mean()
     change = (mean[True, True] - mean[True, False]) - (mean[False, True] - mean[False, False])
