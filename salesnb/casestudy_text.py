@@ -26,36 +26,106 @@ def fmt_effect(row, currency: str) -> tuple[str, str, str]:
         convert = lambda v: f"{v * 100:+.1f} pp"  # noqa: E731
     else:
         convert = lambda v: f"{v:+,.1f}"  # noqa: E731
-    return tuple("–" if v != v else convert(v) for v in (row["estimate"], row["low"], row["high"]))
+    return tuple(
+        "–" if v != v or not np.isfinite(v) else convert(v) for v in (row["estimate"], row["low"], row["high"])
+    )
 
 
 def _p(p: float) -> str:
     return "–" if p != p else ("< 0.001" if p < 0.001 else f"{p:.3f}")
 
 
-def conclusion(row, lang: Language, currency: str, *, has_control: bool) -> str:
+def _value(row, key: str, default=np.nan):
+    value = row.get(key, default)
+    return default if value is None or (isinstance(value, float) and value != value) else value
+
+
+def basis(row, lang: Language) -> str:
+    """How the p-value and interval were obtained, in words (the assignment level they count)."""
+    inference = _value(row, "inference", "")
+    if inference == "ar1_bootstrap":
+        return t("cs.basis.ar1_bootstrap", lang, months=int(_value(row, "units", 0)))
+    if not inference:
+        return ""
+    unit = _value(row, "unit", "rep")
+    return t(
+        f"cs.basis.{inference}",
+        lang,
+        assignments=f"{int(_value(row, 'assignments', 0)):,}",
+        draws=f"{int(_value(row, 'draws', 0)):,}",
+        treated=int(_value(row, "treated_units", 0)),
+        units=int(_value(row, "units", 0)),
+        unit_plural=t(f"cs.unit.{unit}", lang),
+        unit_one=t(f"cs.unit_one.{unit}", lang),
+    )
+
+
+def conclusion(row, lang: Language, currency: str, *, has_control: bool, alpha: float = 0.05) -> str:
     estimate, low, high = fmt_effect(row, currency)
     kpi = t(f"cs.kpi.{row['kpi']}", lang)
     if row["method"] == "did_rates":
         return t("cs.sentence.attrition", lang, kpi=kpi, estimate=estimate)
-    key = {"increase": "cs.sentence.up", "decrease": "cs.sentence.down"}.get(row["verdict"], "cs.sentence.unclear")
-    mde = fmt_effect(
-        {"scale": row["scale"], "kpi": row["kpi"], "estimate": row["mde"], "low": np.nan, "high": np.nan}, currency
-    )[0]
-    if key != "cs.sentence.unclear":
-        estimate = estimate.lstrip("+-")  # "rose by" / "fell by" carry the sign
-    return t(
-        key,
-        lang,
-        kpi=kpi,
-        estimate=estimate,
-        low=low,
-        high=high,
-        p=_p(row["p"]),
-        perm=_p(row["permutation_p"]),
-        mde=mde.lstrip("+"),
-        versus=t("cs.versus_control" if has_control else "cs.versus_trend", lang),
+    unit = _value(row, "unit", "rep")
+    fields = {
+        "kpi": kpi,
+        "estimate": estimate,
+        "low": low,
+        "high": high,
+        "p": _p(row["p"]),
+        "basis": basis(row, lang),
+        "alpha": f"{alpha:g}",
+        "min_p": _value(row, "min_p_text", ""),
+        "units": t("cs.units_n", lang, n=int(_value(row, "units", 0)), unit_plural=t(f"cs.unit.{unit}", lang)),
+        "unit_plural": t(f"cs.unit.{unit}", lang),
+        "versus": t("cs.versus_control" if has_control else "cs.versus_trend", lang),
+    }
+    if not bool(_value(row, "testable", True)):
+        return t("cs.sentence.no_test", lang, **fields)
+    key = {"increase": "cs.sentence.up", "decrease": "cs.sentence.down"}.get(row["verdict"])
+    if key:
+        fields["estimate"] = estimate.lstrip("+-")  # "rose by" / "fell by" carry the sign
+        return t(key, lang, **fields)
+    mde = row.get("mde", np.nan)
+    if mde != mde or not np.isfinite(mde) or mde <= 0:
+        return t("cs.sentence.unclear_no_mde", lang, **fields)
+    shown = fmt_effect(
+        {"scale": row["scale"], "kpi": row["kpi"], "estimate": mde, "low": np.nan, "high": np.nan}, currency
     )
+    return t("cs.sentence.unclear", lang, **fields, mde=shown[0].lstrip("+"))
+
+
+def caveat_fields(study, lang: Language) -> dict:
+    """Fields every caveat label may use (each label takes the ones it names)."""
+    d = study.design
+    did_rows = [r for r in study.effects.to_dict("records") if r.get("method") == "did"] if len(study.effects) else []
+    untestable = next((r for r in did_rows if not r.get("testable", True)), did_rows[0] if did_rows else {})
+    unit = d.unit if d is not None else "rep"
+    first = study.first_dates.get("closed") or study.first_dates.get("created")
+    return {
+        "kpis": ", ".join(t(f"cs.kpi.{k}", lang) for k in study.pre_trend_flagged),
+        "alpha": f"{study.design_alpha:g}",
+        "unit_plural": t(f"cs.unit.{unit}", lang),
+        "units": int(_value(untestable, "units", len(d.treated_units) + len(d.control_units) if d else 0)),
+        "treated": int(_value(untestable, "treated_units", len(d.treated_units) if d else 0)),
+        "assignments": f"{int(_value(untestable, 'assignments', 0)):,}",
+        "min_p": _value(untestable, "min_p_text", ""),
+        "first": f"{first:%Y-%m-%d}" if first else "",
+        "start": f"{d.before.start:%Y-%m-%d}" if d else "",
+    }
+
+
+def pre_trend_note(study, lang: Language) -> str:
+    """One line per KPI: the pre-trend p, or why the test cannot reach alpha with this design."""
+    parts = []
+    for kpi, r in study.pre_trend.items():
+        name = t(f"cs.kpi.{kpi}", lang)
+        if r["p"] != r["p"]:
+            parts.append(f"{name}: –")
+        elif not r.get("testable", True):
+            parts.append(t("cs.pre_trend_untestable", lang, kpi=name, p=_p(r["p"]), min_p=r["min_p_text"]))
+        else:
+            parts.append(f"{name} p = {_p(r['p'])}")
+    return "; ".join(parts)
 
 
 def findings(study, lang: Language, currency: str) -> list[str]:
@@ -63,6 +133,11 @@ def findings(study, lang: Language, currency: str) -> list[str]:
         return [t("cs.not_defined", lang)]
     out = []
     d = study.design
+    assignment = (
+        t("cs.assigned.team", lang, treated=len(d.treated_units), units=len(d.treated_units) + len(d.control_units))
+        if d.unit == "team"
+        else t("cs.assigned.rep", lang)
+    )
     out.append(
         t(
             "cs.find.design",
@@ -71,6 +146,7 @@ def findings(study, lang: Language, currency: str) -> list[str]:
             date=f"{d.date:%Y-%m-%d}",
             treated=len(d.treated_reps),
             control=len(d.control_reps),
+            assignment=assignment,
             before=f"{d.before.start:%Y-%m}–{d.before.end:%Y-%m}",
             after=f"{d.after.start:%Y-%m}–{d.after.end:%Y-%m}",
         )
@@ -78,16 +154,11 @@ def findings(study, lang: Language, currency: str) -> list[str]:
     )
     for row in study.effects.to_dict("records"):
         if row["method"] != "did_rates":
-            out.append(conclusion(row, lang, currency, has_control=d.has_control))
+            out.append(conclusion(row, lang, currency, has_control=d.has_control, alpha=study.design_alpha))
+    fields = caveat_fields(study, lang)
     for code in study.caveats:
-        if code in ("pre_trend", "regression_to_mean", "no_control"):
-            out.append(
-                t(
-                    f"cs.caveat.{code}",
-                    lang,
-                    kpis=", ".join(t(f"cs.kpi.{k}", lang) for k, p in study.pre_trend_p.items() if p < 0.05),
-                )
-            )
+        if code in ("design_cannot_test", "pre_trend", "regression_to_mean", "no_control"):
+            out.append(t(f"cs.caveat.{code}", lang, **fields))
             break
     return out[:6]
 
@@ -127,21 +198,33 @@ def before_after_view(table: pd.DataFrame, currency: str) -> pd.DataFrame:
     return view
 
 
-def effects_view(effects: pd.DataFrame, currency: str) -> pd.DataFrame:
+def effects_view(effects: pd.DataFrame, currency: str, lang: Language = "en") -> pd.DataFrame:
     rows = []
     for r in effects.to_dict("records"):
         estimate, low, high = fmt_effect(r, currency)
+        if r["method"] == "did_rates":
+            ci = "–"
+        elif low == "–" and high == "–" and r.get("low") == r.get("low"):
+            ci = t("cs.unbounded", lang)
+        else:
+            ci = f"{low} … {high}"
         mde = fmt_effect({**r, "estimate": r["mde"], "low": np.nan, "high": np.nan}, currency)[0]
         rows.append(
             {
                 "kpi": r["kpi"],
                 "method_name": r["method"],
                 "estimate": estimate,
-                "ci": f"{low} … {high}" if low != "–" else "–",
+                "ci": ci,
                 "p_value": _p(r["p"]),
                 "permutation": _p(r["permutation_p"]),
                 "mde": mde.lstrip("+"),
                 "verdict": r["verdict"],
+                "note": basis(r, lang)
+                + (
+                    t("cs.smallest_p", lang, min_p=r["min_p_text"])
+                    if r.get("inference") in ("exact_ri",) and r.get("min_p_text")
+                    else ""
+                ),
             }
         )
     return pd.DataFrame(rows)

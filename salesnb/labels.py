@@ -657,31 +657,91 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "未定义干预：请在参数文件中设置 reports.case_study.date 及处理组团队或销售。",
     },
     "cs.find.design": {
-        "en": "{name} from {date}: {treated} treated reps against {control} control reps with deals; before {before}, after {after} (deals by created date).",
-        "zh": "{name}，自 {date} 起：有商机的处理组销售 {treated} 名，对照组 {control} 名；干预前 {before}，干预后 {after}（商机按创建日期归期）。",
+        "en": '{name} from {date}: {treated} treated reps against {control} control reps with deals ({assignment}); before {before}, after {after} (deals by created date).',
+        "zh": '{name}，自 {date} 起：有商机的处理组销售 {treated} 名，对照组 {control} 名（{assignment}）；干预前 {before}，干预后 {after}（商机按创建日期归期）。',
     },
     "cs.find.without_deals": {
         "en": " {n} listed reps without a deal created in these windows are not counted.",
         "zh": "名单中 {n} 名销售在这两个时段内没有新建商机，未计入。",
+    },
+    "cs.assigned.team": {
+        "en": 'given to {treated} of {units} whole teams, so the evidence counts teams, not reps',
+        "zh": '按团队整体实施，{units} 个团队中 {treated} 个，因此证据以团队计，而非销售',
+    },
+    "cs.assigned.rep": {
+        "en": 'given to individual reps',
+        "zh": '按销售个人实施',
     },
     "cs.kpi.win_rate": {"en": "Win rate", "zh": "赢率"},
     "cs.kpi.cycle_days": {"en": "Sales cycle", "zh": "销售周期"},
     "cs.kpi.deal_size": {"en": "Deal size", "zh": "单额"},
     "cs.kpi.csat": {"en": "CSAT", "zh": "满意度"},
     "cs.kpi.attrition": {"en": "Rep attrition", "zh": "销售流失率"},
+    "cs.unit.team": {
+        "en": 'teams',
+        "zh": '团队',
+    },
+    "cs.unit.rep": {
+        "en": 'reps',
+        "zh": '销售',
+    },
+    "cs.unit_one.team": {
+        "en": 'team',
+        "zh": '团队',
+    },
+    "cs.unit_one.rep": {
+        "en": 'rep',
+        "zh": '销售',
+    },
+    "cs.units_n": {
+        "en": '{n} {unit_plural}',
+        "zh": '{n} 个{unit_plural}',
+    },
+    "cs.basis.exact_ri": {
+        "en": 'exact randomization test over all {assignments} ways to pick {treated} of {units} {unit_plural}',
+        "zh": '对从 {units} 个{unit_plural}中选出 {treated} 个的全部 {assignments} 种分配做精确随机化检验',
+    },
+    "cs.basis.sampled_ri": {
+        "en": 'randomization test over {draws} random picks of {treated} of {units} {unit_plural}',
+        "zh": '对从 {units} 个{unit_plural}中随机选出 {treated} 个的 {draws} 种分配做随机化检验',
+    },
+    "cs.basis.cluster_robust": {
+        "en": 'errors clustered by {unit_one} across {units} {unit_plural}',
+        "zh": '按{unit_one}聚类的稳健标准误，共 {units} 个{unit_plural}',
+    },
+    "cs.basis.ar1_bootstrap": {
+        "en": 'regression on {months} monthly points with AR(1) errors, bootstrap interval',
+        "zh": '基于 {months} 个月度数据点、AR(1) 误差的回归，bootstrap 区间',
+    },
+    "cs.smallest_p": {
+        "en": '; smallest possible p with this design = {min_p}',
+        "zh": '；本设计可能的最小 p = {min_p}',
+    },
+    "cs.unbounded": {
+        "en": 'no finite interval',
+        "zh": '无有限区间',
+    },
     "cs.versus_control": {"en": "relative to the control group", "zh": "相对对照组"},
     "cs.versus_trend": {"en": "relative to the trend before", "zh": "相对干预前趋势"},
     "cs.sentence.up": {
-        "en": "{kpi} rose by {estimate} {versus} (95% CI {low} to {high}; p {p}; placebo p {perm}).",
-        "zh": "{kpi}{versus}上升 {estimate}（95% 置信区间 {low} 至 {high}；p {p}；安慰剂检验 p {perm}）。",
+        "en": '{kpi} rose by {estimate} {versus} (95% CI {low} to {high}; p {p}, {basis}).',
+        "zh": '{kpi}{versus}上升 {estimate}（95% 置信区间 {low} 至 {high}；p {p}，{basis}）。',
     },
     "cs.sentence.down": {
-        "en": "{kpi} fell by {estimate} {versus} (95% CI {low} to {high}; p {p}; placebo p {perm}).",
-        "zh": "{kpi}{versus}下降 {estimate}（95% 置信区间 {low} 至 {high}；p {p}；安慰剂检验 p {perm}）。",
+        "en": '{kpi} fell by {estimate} {versus} (95% CI {low} to {high}; p {p}, {basis}).',
+        "zh": '{kpi}{versus}下降 {estimate}（95% 置信区间 {low} 至 {high}；p {p}，{basis}）。',
     },
     "cs.sentence.unclear": {
-        "en": "{kpi}: no clear change {versus} ({estimate}, 95% CI {low} to {high}) — too few data to tell; changes smaller than about {mde} could not have been detected.",
-        "zh": "{kpi}：{versus}无明确变化（{estimate}，95% 置信区间 {low} 至 {high}）——数据不足以判断；小于约 {mde} 的变化无法被检测到。",
+        "en": '{kpi}: no clear change {versus} ({estimate}, 95% CI {low} to {high}; p {p}, {basis}) — too few data to tell; changes smaller than about {mde} could not have been detected reliably.',
+        "zh": '{kpi}：{versus}无明确变化（{estimate}，95% 置信区间 {low} 至 {high}；p {p}，{basis}）——数据不足以判断；小于约 {mde} 的变化无法可靠检测。',
+    },
+    "cs.sentence.unclear_no_mde": {
+        "en": '{kpi}: no clear change {versus} ({estimate}, 95% CI {low} to {high}; p {p}, {basis}) — too few data to tell; the smallest detectable change cannot be estimated with {units}.',
+        "zh": '{kpi}：{versus}无明确变化（{estimate}，95% 置信区间 {low} 至 {high}；p {p}，{basis}）——数据不足以判断；仅有 {units}，无法估计可检测的最小变化。',
+    },
+    "cs.sentence.no_test": {
+        "en": '{kpi}: {estimate} {versus}, but this design cannot show an effect: {basis}, so the smallest possible p with this design = {min_p}, above {alpha} (observed p {p}). Nothing is called significant; that would take more treated and control {unit_plural}.',
+        "zh": '{kpi}：{versus}为 {estimate}，但本设计无法证明效果：{basis}，本设计可能的最小 p = {min_p}，高于 {alpha}（实测 p {p}）。不判定任何显著结果；需要更多处理组与对照组{unit_plural}。',
     },
     "cs.sentence.attrition": {
         "en": "{kpi}: the treated group's annualised rate changed by {estimate} more than the control's; with this few reps the difference is not tested.",
@@ -700,23 +760,35 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "cs.effects": {"en": "Effect of the intervention", "zh": "干预效果"},
     "cs.effects_note_did": {
-        "en": "Difference-in-differences: OLS with rep and month fixed effects, errors clustered by rep; win rate as a linear probability model, cycle and deal size on the log scale (read as % change). Placebo p: share of {n} random reassignments of the treated label among reps with an effect at least as large. MDE: the smallest effect this design detects with {power} power.",
-        "zh": "双重差分：含销售与月份固定效应的 OLS，按销售聚类的稳健标准误；赢率用线性概率模型，周期与单额取对数（解读为百分比变化）。安慰剂 p：在销售间随机重分配处理组标签 {n} 次，效果不小于实测值的比例。MDE：本设计以 {power} 把握度可检测的最小效应。",
+        "en": 'Difference-in-differences: OLS on rep-month cells weighted by their deals (or surveys), with rep and month fixed effects (team × month when reps inside teams were treated, so each treated rep is compared with untreated reps of the same team and month); win rate as a linear probability model, cycle and deal size on the log scale (read as % change). The p-value and interval count the unit the intervention was given to ({unit_plural}): with few possible assignments, an exact randomization test over all of them (interval = effects it does not reject; its smallest possible p is 1 or 2 over the number of assignments); with more, a test over random picks; with 50+ units and 10+ in each group, errors clustered by unit. Placebo p: the randomization test at the same level. MDE: the smallest effect this design detects with {power} power.',
+        "zh": '双重差分：以销售-月份单元（按商机或调查数加权）做 OLS，含销售与月份固定效应（若在团队内部分销售接受干预，则用团队 × 月份固定效应，使每名处理组销售与同团队同月份的未处理销售比较）；赢率用线性概率模型，周期与单额取对数（解读为百分比变化）。p 值与区间以实施干预的单位（{unit_plural}）计：可能的分配方式少时，对全部分配做精确随机化检验（区间 = 未被拒绝的效应值；最小可能 p 为分配数分之 1 或 2）；较多时，对随机抽取的分配做检验；单位数 ≥ 50 且每组 ≥ 10 时，按单位聚类的稳健标准误。安慰剂 p：同一层级的随机化检验。MDE：本设计以 {power} 把握度可检测的最小效应。',
     },
     "cs.effects_note_its": {
-        "en": "Interrupted time series (no control group): segmented regression of the monthly KPI with level and slope change, month-of-year terms with 24+ months, HAC errors. MDE from the level change's standard error.",
-        "zh": "中断时间序列（无对照组）：月度指标的分段回归，估计水平与斜率变化，24 个月以上加入月份项，HAC 标准误。MDE 基于水平变化的标准误。",
+        "en": "Interrupted time series (no control group): segmented regression of the treated group's monthly KPI with level and slope change; month-of-year terms only with 24+ months before the intervention (with fewer they cannot be told apart from the trend and are left out); AR(1) errors (Prais–Winsten, bias-corrected) and a bootstrap-t interval, because Newey–West errors on two dozen months cover far less often than 95%. MDE from the level change's standard error.",
+        "zh": '中断时间序列（无对照组）：对处理组月度指标做分段回归，估计水平与斜率变化；仅当干预前有 24 个月以上时加入月份项（更少时无法与趋势区分，故不加入）；AR(1) 误差（Prais–Winsten，偏差校正）与 bootstrap-t 区间，因为在约两年的月度数据上 Newey–West 标准误的覆盖率远低于 95%。MDE 基于水平变化的标准误。',
     },
     "cs.event": {"en": "Before the intervention: do the groups move together?", "zh": "干预前两组是否同步？"},
     "cs.event_note": {
-        "en": "Treated − control by quarter relative to the intervention (the quarter before = 0), with 95% intervals. Pre-trend test (all earlier quarters zero): {tests}.",
-        "zh": "按相对干预的季度计算的处理组 − 对照组差异（干预前一季度 = 0），附 95% 置信区间。事前趋势检验（之前各季度均为零）：{tests}。",
+        "en": 'Treated − control by quarter relative to the intervention (the quarter before = 0). Pre-trend test (all earlier quarters zero, before window only, at the level of {unit_plural}; the caveat below is raised only when a p stays under alpha after the Holm correction across these KPIs): {tests}.',
+        "zh": '按相对干预的季度计算的处理组 − 对照组差异（干预前一季度 = 0）。事前趋势检验（之前各季度均为零，仅用干预前数据，以{unit_plural}为单位；仅当经 Holm 多重比较校正后 p 仍低于显著性水平时才在下方提示）：{tests}。',
+    },
+    "cs.event_no_intervals": {
+        "en": 'No intervals are drawn: with {units} {unit_plural} per-quarter intervals would not be reliable; the pre-trend test above uses the randomization test instead.',
+        "zh": '未画区间：仅有 {units} 个{unit_plural}，逐季度区间不可靠；上面的事前趋势检验改用随机化检验。',
+    },
+    "cs.pre_trend_untestable": {
+        "en": '{kpi} p = {p} (cannot fall below {min_p} with this design, so the test cannot warn)',
+        "zh": '{kpi} p = {p}（本设计下 p 不会低于 {min_p}，检验无法发出警告）',
     },
     "cs.over_time": {"en": "KPIs over time", "zh": "指标走势"},
     "cs.caveats": {"en": "Caveats", "zh": "注意事项"},
     "cs.caveat.pre_trend": {
-        "en": "Before the intervention the groups already drifted apart on {kpis} (pre-trend test p < 0.05): part of the measured effect may be that drift.",
-        "zh": "干预前两组在{kpis}上已有分化（事前趋势检验 p < 0.05）：所测效果可能部分来自该趋势。",
+        "en": 'Before the intervention, treated and control already moved differently on {kpis} (joint test of the earlier quarters, p < {alpha} after the Holm correction across the KPIs tested). The comparison assumes the two groups would have moved together without the intervention, so part of the measured effect may be that earlier drift. Look at the quarterly chart, check what else changed for the treated group before the date, and prefer a control group that tracked it.',
+        "zh": '干预前，处理组与对照组在{kpis}上已走势不同（之前各季度的联合检验，经 Holm 多重比较校正后 p < {alpha}）。该比较假设若无干预两组会同步变化，因此所测效果可能部分来自此前的分化。请查看季度图，核查干预前处理组是否有其他变化，并优先选择与其走势一致的对照组。',
+    },
+    "cs.caveat.design_cannot_test": {
+        "en": 'With {treated} of {units} {unit_plural} treated there are only {assignments} possible assignments, so no p-value can fall below {min_p}: no difference can be called significant, whatever its size. Read the figures as description; a firm conclusion needs more treated and control {unit_plural}, or a rollout to part of the reps in every team.',
+        "zh": '{units} 个{unit_plural}中仅 {treated} 个接受干预，只有 {assignments} 种可能的分配，p 值不会低于 {min_p}：无论差异多大都不能判定为显著。数字仅作描述；要得出可靠结论，需要更多处理组与对照组{unit_plural}，或在每个团队中只对部分销售实施。',
     },
     "cs.caveat.no_control": {
         "en": "There is no control group: the before/after change also contains everything else that changed over time.",
@@ -726,6 +798,10 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "Without a control, windows that are not whole years compare different seasons.",
         "zh": "没有对照组且窗口不是整年时，比较的是不同季节。",
     },
+    "cs.caveat.its_no_seasonality": {
+        "en": 'With fewer than 24 months before the intervention, month-of-year effects cannot be told apart from the trend and the change, so seasonality is not modelled: a seasonal KPI can show a change that is only the season.',
+        "zh": '干预前不足 24 个月，月份效应无法与趋势和变化区分，因此未建模季节性：季节性指标可能显示仅由季节造成的变化。',
+    },
     "cs.caveat.short_windows": {
         "en": "Windows shorter than 6 months: results rest on few deals and one season.",
         "zh": "窗口短于 6 个月：结论基于少量商机与单一季节。",
@@ -734,13 +810,21 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "Many deals created after the intervention are still open; closed-deal KPIs favour quick outcomes in both groups alike.",
         "zh": "干预后新建的商机很多仍在进行中；基于已关闭商机的指标对两组都偏向较快的结果。",
     },
+    "cs.caveat.before_censored": {
+        "en": 'Closed deals in the data start on {first}, after the before window opens on {start}: the before figures rest on part of that window only, and deals of its first weeks that closed early may be missing.',
+        "zh": '数据中的已关闭商机始于 {first}，晚于干预前窗口的起点 {start}：干预前数字只基于该窗口的一部分，窗口初期较早关闭的商机可能缺失。',
+    },
     "cs.caveat.regression_to_mean": {
         "en": "The treated group started well below the control: if it was chosen for being bad, part of its improvement is regression to the mean.",
         "zh": "处理组起点明显低于对照组：若因表现差而被选中，其改善可能部分源于均值回归。",
     },
     "cs.caveat.team_assignment": {
-        "en": "Treatment was given to whole teams while errors and the placebo test work at rep level: with few teams, the true uncertainty can be larger than shown.",
-        "zh": "处理按团队整体实施，而标准误与安慰剂检验在销售层面计算：团队较少时，真实不确定性可能大于所示。",
+        "en": 'The intervention went to whole teams, so p-values and intervals count teams, not reps: reps of one team share a manager, a market and the same month-to-month swings.',
+        "zh": '干预按团队整体实施，因此 p 值与区间以团队计，而非销售：同一团队的销售共享管理者、市场与相同的月度波动。',
+    },
+    "cs.caveat.rep_assignment": {
+        "en": 'The intervention went to single reps, so p-values and intervals count reps. Treated and control reps share teams and managers: if control reps picked up some of the new way of working, the measured effect understates it.',
+        "zh": '干预按销售个人实施，因此 p 值与区间以销售计。处理组与对照组销售同属团队、共享管理者：若对照组销售也学到了部分新做法，所测效果会偏小。',
     },
     "cs.caveat.other_changes": {
         "en": "Other changes at the same time (pricing, products, market, managers) cannot be ruled out by the data; a control group removes only those that hit both groups.",
