@@ -856,6 +856,12 @@ def verdict(low: float, high: float, p: float = np.nan, alpha: float = 0.05, tes
     return "unclear"
 
 
+def its_verdict(found: dict, alpha: float) -> str:
+    """What the report claims from an :func:`its_fit`: nothing unless month-of-year terms were modelled
+    (24+ months before the date), since a season cannot otherwise be told apart from a change."""
+    return verdict(found["level_low"], found["level_high"], found["level_p"], alpha, testable=found["seasonal"])
+
+
 def run_case_study(data: CrmData) -> CaseStudy:
     """Everything report 04 shows for the intervention in params."""
     options = data.params.reports.case_study
@@ -950,17 +956,19 @@ def run_case_study(data: CrmData) -> CaseStudy:
                         "estimate": its["level"],
                         "low": its["level_low"],
                         "high": its["level_high"],
-                        "p": its["level_p"],
+                        # Without month-of-year terms a seasonal KPI's season reads as a change (12 % false
+                        # alarms in the calibration), and the data cannot tell whether the KPI is seasonal: no p.
+                        "p": its["level_p"] if its["seasonal"] else np.nan,
                         "permutation_p": np.nan,
                         "mde": its["mde"],
                         "scale": "level",
                         "inference": "ar1_bootstrap",
                         "unit": "month",
                         "units": its["months"],
-                        "testable": True,
+                        "testable": its["seasonal"],
                         "seasonal": its["seasonal"],
                         "pre_months": its["pre_months"],
-                        "verdict": verdict(its["level_low"], its["level_high"], its["level_p"], options.alpha),
+                        "verdict": its_verdict(its, options.alpha),
                     }
                 )
     table = pd.DataFrame(rows)

@@ -79,6 +79,8 @@ def conclusion(row, lang: Language, currency: str, *, has_control: bool, alpha: 
         "unit_plural": t(f"cs.unit.{unit}", lang),
         "versus": t("cs.versus_control" if has_control else "cs.versus_trend", lang),
     }
+    if row["method"] == "its" and not bool(_value(row, "testable", True)):
+        return t("cs.sentence.its_no_test", lang, **fields, pre=int(_value(row, "pre_months", 0)))
     if not bool(_value(row, "testable", True)):
         return t("cs.sentence.no_test", lang, **fields)
     key = {"increase": "cs.sentence.up", "decrease": "cs.sentence.down"}.get(row["verdict"])

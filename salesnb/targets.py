@@ -592,7 +592,7 @@ def pacing(
         "required_per_day": float(required),
         "working_days_done": worked,
         "working_days_left": remaining,
-        "reps": reps.sort_values("pace").reset_index(drop=True),
+        "reps": reps.sort_values(["pace", "rep_id"]).reset_index(drop=True),
     }
 
 

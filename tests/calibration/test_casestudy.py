@@ -138,7 +138,7 @@ def its_checks(rng, *, before: int, seasonal: float, scenario: str, asserted: bo
             seed=seed,
             draws=ITS_DRAWS,
         )
-        alarms.append(cs.verdict(found["level_low"], found["level_high"], found["level_p"], ALPHA) != "unclear")
+        alarms.append(cs.its_verdict(found, ALPHA) != "unclear")
         found = cs.its_fit(
             its_series(rng, before=before, seasonal=seasonal, effect=ITS_EFFECT),
             alpha=ALPHA,
@@ -148,13 +148,21 @@ def its_checks(rng, *, before: int, seasonal: float, scenario: str, asserted: bo
         )
         covered.append(found["level_low"] <= ITS_EFFECT <= found["level_high"])
     modelled = "month-of-year terms" if found["seasonal"] else "no month-of-year terms"
-    if not asserted:
-        return [
-            Check("ITS level change", f"{scenario} ({modelled})", "false alarms (reference, not asserted)",
-                  float(np.mean(alarms)), ALPHA, REPLICATIONS),
-            Check("ITS level change", f"{scenario} ({modelled})", "coverage (reference, not asserted)",
-                  float(np.mean(covered)), 0.95, REPLICATIONS),
+    if not found["seasonal"]:
+        # The report gives no p and claims nothing here (its_verdict); the interval is shown "if the KPI has
+        # no seasonal pattern", so its coverage is asserted only where the series has none.
+        checks = [
+            Check("ITS level change", f"{scenario} ({modelled}), nothing planted: no p given",
+                  "effects claimed", float(np.mean(alarms)), 0.0, REPLICATIONS, high=0.0),
         ]  # fmt: skip
+        if asserted:
+            checks.append(
+                coverage_check("ITS level change", f"{scenario} ({modelled}), level +{ITS_EFFECT} planted", covered)
+            )
+        else:
+            checks.append(Check("ITS level change", f"{scenario} ({modelled})", "coverage (reference, not asserted)",
+                                float(np.mean(covered)), 0.95, REPLICATIONS))  # fmt: skip
+        return checks
     return [
         false_alarm_check("ITS level change", f"{scenario} ({modelled}), nothing planted", alarms, alpha=ALPHA),
         coverage_check("ITS level change", f"{scenario} ({modelled}), level +{ITS_EFFECT} planted", covered),
@@ -177,9 +185,7 @@ def calibrate() -> list[Check]:
     )  # fmt: skip
     checks += its_checks(rng, before=12, seasonal=0.0, scenario="12 months before, 12 after, no seasonality")
     checks += its_checks(rng, before=24, seasonal=1.0, scenario="24 months before, 12 after, seasonal")
-    checks += its_checks(
-        rng, before=12, seasonal=1.0, scenario="12 months before, 12 after, seasonal (caveat printed)", asserted=False
-    )
+    checks += its_checks(rng, before=12, seasonal=1.0, scenario="12 months before, 12 after, seasonal", asserted=False)
     return checks
 
 
