@@ -454,11 +454,16 @@ def stage_exits(history: ibis.Table) -> ibis.Table:
     return first.filter(first.next_first.notnull()).mutate(days=_days(first.next_first, first.first))
 
 
-def time_in_stage(data: CrmData, *, stages: StageConfig, quantiles=(0.5, 0.75, 0.9)) -> pd.DataFrame:
+def time_in_stage(
+    data: CrmData, *, stages: StageConfig, quantiles=(0.5, 0.75, 0.9), exits: ibis.Table | None = None
+) -> pd.DataFrame:
     """Days from first entry of a stage to the first entry of the next stage visited, per stage,
-    and the cumulative time over re-entries, for deals that left the stage."""
+    and the cumulative time over re-entries, for deals that left the stage.
+
+    ``exits`` is :func:`stage_exits` of the history when the caller already has it.
+    """
     h = data.stage_history
-    first = stage_exits(h)
+    first = stage_exits(h) if exits is None else exits
     row_w = ibis.window(group_by="deal_id", order_by=[h.entered_at, h.stage])
     visits = h.mutate(next_entry=h.entered_at.lead().over(row_w))
     visits = visits.filter(visits.next_entry.notnull()).mutate(days=_days(visits.next_entry, visits.entered_at))
@@ -473,9 +478,11 @@ def time_in_stage(data: CrmData, *, stages: StageConfig, quantiles=(0.5, 0.75, 0
     return out.sort_values("stage", key=lambda s: s.map(order)).reset_index(drop=True)
 
 
-def stage_durations(data: CrmData, *, stages: StageConfig, limit: int = 200_000) -> pd.DataFrame:
+def stage_durations(
+    data: CrmData, *, stages: StageConfig, limit: int = 200_000, exits: ibis.Table | None = None
+) -> pd.DataFrame:
     """A sample of per-deal days in each stage (first-entry convention) for the distribution chart."""
-    first = stage_exits(data.stage_history)
+    first = stage_exits(data.stage_history) if exits is None else exits
     first = first.filter(first.stage.isin(stages.order[:-1]))
     return first.select("stage", "days").limit(limit).to_pandas()
 
@@ -516,7 +523,7 @@ def as_of_date(data: CrmData, options: FunnelParams) -> date:
 
 
 def stuck_deals(
-    data: CrmData, *, stages: StageConfig, as_of: date, quantile: float = 0.9
+    data: CrmData, *, stages: StageConfig, as_of: date, quantile: float = 0.9, exits: ibis.Table | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Open deals in their current stage for longer than the stage's ``quantile`` of exit times.
 
@@ -528,7 +535,7 @@ def stuck_deals(
     open_deals = deals.filter((deals.status == schema.OPEN) & (deals.created_at < today))
     if data.has("stage_history"):
         h = data.stage_history
-        first = stage_exits(h)
+        first = stage_exits(h) if exits is None else exits
         thresholds = first.group_by("stage").aggregate(threshold=first.days.quantile(quantile), exits=first.count())
         h = h.filter(h.entered_at < today)
         last_w = ibis.window(group_by="deal_id", order_by=[h.entered_at.desc(), h.stage.desc()])
@@ -844,34 +851,41 @@ def cohort_funnel(facts: ibis.Table, *, stages: StageConfig, months: int, until:
 
 def velocity(data: CrmData, *, as_of: date, months: int = 12, trailing_months: int = 6) -> pd.DataFrame:
     """Sales velocity per team at each month end: open deals × win rate × average won size / average
-    cycle days (revenue per day), win rate, size and cycle over the trailing months."""
+    cycle days (revenue per day), win rate, size and cycle over the trailing months.
+
+    One query for all month ends: every deal meets every month end, and each month's open and
+    closed deals are flags inside the aggregation rather than a pair of queries per month.
+    """
     deals = metrics.deals_with_team(data)
     keys = ["team"] if "team" in deals.columns else []
-    rows = []
     ends = [pd.Timestamp(as_of) + pd.offsets.MonthEnd(0) - pd.offsets.MonthEnd(k) for k in range(months - 1, -1, -1)]
-    for month_end in ends:
-        cut = ibis.timestamp(month_end + pd.Timedelta(days=1))
-        since = ibis.timestamp(month_end + pd.Timedelta(days=1) - pd.DateOffset(months=trailing_months))
-        open_now = deals.filter((deals.created_at < cut) & ((deals.status == schema.OPEN) | (deals.closed_at >= cut)))
-        closed = deals.filter(
-            deals.status.isin(schema.CLOSED_STATUSES) & (deals.closed_at >= since) & (deals.closed_at < cut)
-        )
-        won = closed.status == schema.WON
-        a = (open_now.group_by(keys) if keys else open_now).aggregate(open_deals=open_now.count()).to_pandas()
-        b = (
-            (closed.group_by(keys) if keys else closed)
-            .aggregate(
-                won=won.cast("int64").sum(),
-                closed=closed.count(),
-                size=closed.amount.mean(where=won),
-                cycle=_days(closed.closed_at, closed.created_at).mean(where=won),
-            )
-            .to_pandas()
-        )
-        both = a.merge(b, on=keys, how="outer") if keys else pd.concat([a, b], axis=1)
-        both["month_end"] = month_end.normalize()
-        rows.append(both)
-    out = pd.concat(rows, ignore_index=True)
+    cuts = ibis.memtable(
+        {
+            "month": list(range(len(ends))),
+            "cut": [end + pd.Timedelta(days=1) for end in ends],
+            "since": [end + pd.Timedelta(days=1) - pd.DateOffset(months=trailing_months) for end in ends],
+        },
+        schema={"month": "int64", "cut": "timestamp", "since": "timestamp"},
+    )
+    grid = deals.cross_join(cuts)
+    is_open = (grid.created_at < grid.cut) & ((grid.status == schema.OPEN) | (grid.closed_at >= grid.cut))
+    closed = grid.status.isin(schema.CLOSED_STATUSES) & (grid.closed_at >= grid.since) & (grid.closed_at < grid.cut)
+    won = closed & (grid.status == schema.WON)
+    agg = grid.group_by(["month", *keys]).aggregate(
+        open_deals=is_open.cast("int64").sum(),
+        won=won.cast("int64").sum(),
+        closed=closed.cast("int64").sum(),
+        size=grid.amount.mean(where=won),
+        cycle=_days(grid.closed_at, grid.created_at).mean(where=won),
+    )
+    out = agg.to_pandas().sort_values(["month", *keys], na_position="last").reset_index(drop=True)
+    if keys:
+        # a team appears in a month when it has open or recently closed deals; a side it lacks is
+        # missing (NaN), not zero, as in an outer join of the two per-month tables
+        out = out[(out["open_deals"] > 0) | (out["closed"] > 0)].reset_index(drop=True)
+        out["open_deals"] = out["open_deals"].where(out["open_deals"] > 0)
+        out["closed"] = out["closed"].where(out["closed"] > 0)
+    out["month_end"] = pd.DatetimeIndex([ends[k].normalize() for k in out["month"]]).as_unit(ends[0].unit)
     out["win_rate"] = out["won"] / out["closed"]
     out["velocity"] = out["open_deals"] * out["win_rate"] * out["size"] / out["cycle"]
     return out[["month_end", *keys, "open_deals", "win_rate", "size", "cycle", "velocity"]]
@@ -951,6 +965,9 @@ def analyse_funnel(data: CrmData) -> FunnelReport:
         data, stages=stages, policy=stages.skipped, lost_without_history=options.lost_stage_without_history
     )
     facts = facts.cache() if hasattr(facts, "cache") else facts
+    # stage exits feed time in stage, the duration chart and the stuck thresholds: computed once
+    exits = stage_exits(data.stage_history) if has_history else None
+    exits = exits.cache() if exits is not None and hasattr(exits, "cache") else exits
     # Without history, each deal's current stage is all there is: a snapshot of the deals created in the window.
     mode = options.mode if has_history else "snapshot"
     rows = deal_rows(facts, window, stages=stages, mode=mode)
@@ -970,7 +987,7 @@ def analyse_funnel(data: CrmData) -> FunnelReport:
             frame = frame[frame[group].notna()]
             by_group[group] = frame
             tests[group] = compare_groups(outcomes, group, min_deals=options.min_deals, alpha=options.alpha)
-    stuck, thresholds = stuck_deals(data, stages=stages, as_of=as_of, quantile=options.stuck_quantile)
+    stuck, thresholds = stuck_deals(data, stages=stages, as_of=as_of, quantile=options.stuck_quantile, exits=exits)
     period = metrics.comparison_windows(params)["current"]
     first = rows["created_at"].min() if len(rows) else None
     scale, span_months = gain_scale(
@@ -986,8 +1003,8 @@ def analyse_funnel(data: CrmData) -> FunnelReport:
         by_group=by_group,
         tests=tests,
         moves=move_counts(data.stage_history, stages=stages) if has_history else None,
-        times=time_in_stage(data, stages=stages) if has_history else None,
-        durations=stage_durations(data, stages=stages) if has_history else None,
+        times=time_in_stage(data, stages=stages, exits=exits) if has_history else None,
+        durations=stage_durations(data, stages=stages, exits=exits) if has_history else None,
         to_close=time_to_close(data.deals, window),
         bottlenecks=bottlenecks(outcomes, stages=stages, options=options, scale=scale),
         stuck=stuck,

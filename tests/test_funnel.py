@@ -359,3 +359,97 @@ def test_funnel_report_end_to_end(tmp_path, demo_dir, maven_dir):
         stuck = pd.read_csv(out / "03_stuck_deals.csv")
         assert len(stuck) > 0 and (stuck["days_in_stage"] > stuck["threshold"]).all()
     assert "Skipped: no stage history, so time per stage cannot be known" in page
+
+
+def _velocity_by_hand(deals: pd.DataFrame, reps: pd.DataFrame, ends: list[pd.Timestamp], trailing: int):
+    """Per month end and team, straight from the definition: open deals at the month end; won rate,
+    mean won size and mean won cycle over deals closed in the trailing months."""
+    rows = []
+    d = deals.merge(reps, on="rep_id", how="left")
+    for end in ends:
+        cut, since = end + pd.Timedelta(days=1), end + pd.Timedelta(days=1) - pd.DateOffset(months=trailing)
+        open_now = d[(d.created_at < cut) & ((d.status == "open") | (d.closed_at >= cut))]
+        closed = d[d.status.isin(["won", "lost"]) & (d.closed_at >= since) & (d.closed_at < cut)]
+        for team in sorted(set(open_now.team.dropna()) | set(closed.team.dropna())):
+            o, c = open_now[open_now.team == team], closed[closed.team == team]
+            w = c[c.status == "won"]
+            rows.append(
+                {
+                    "month_end": end,
+                    "team": team,
+                    "open_deals": len(o) if len(o) else np.nan,
+                    "win_rate": len(w) / len(c) if len(c) else np.nan,
+                    "size": w.amount.mean() if len(w) else np.nan,
+                    "cycle": ((w.closed_at - w.created_at).dt.days).mean() if len(w) else np.nan,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_velocity_one_query_matches_per_month_definition():
+    ts = pd.Timestamp
+    deals = pd.DataFrame(
+        {
+            "deal_id": [f"v{i}" for i in range(8)],
+            "rep_id": ["r1", "r1", "r1", "r2", "r2", "r3", "r3", "r1"],
+            "created_at": [
+                ts(2025, 1, 5),
+                ts(2025, 2, 1),
+                ts(2025, 3, 10),
+                ts(2025, 1, 20),
+                ts(2025, 4, 2),
+                ts(2025, 2, 14),
+                ts(2025, 1, 1),
+                ts(2025, 5, 1),
+            ],
+            "amount": [100.0, 40.0, 60.0, 10.0, 30.0, 80.0, 5.0, 7.0],
+            "status": ["won", "lost", "won", "won", "open", "lost", "won", "open"],
+            "closed_at": [
+                ts(2025, 3, 1),
+                ts(2025, 4, 15),
+                ts(2025, 5, 20),
+                ts(2025, 2, 10),
+                pd.NaT,
+                ts(2025, 6, 1),
+                ts(2025, 1, 31),
+                pd.NaT,
+            ],
+        }
+    )
+    # team B has only closed deals in some months, C only open ones; r3 has no team row at all
+    reps = pd.DataFrame({"rep_id": ["r1", "r2"], "team": ["A", "B"]})
+    params = Params.model_validate(
+        {
+            "client": "t",
+            "period": "2025-Q2",
+            "stages": STAGES.model_dump(),
+            "data": {"tables": {"deals": {"file": "x"}}},
+        }
+    )
+    data = from_frames(params, {"reps": reps, "deals": deals})
+    got = fn.velocity(data, as_of=date(2025, 6, 15), months=4, trailing_months=2)
+    ends = [ts(2025, 3, 31), ts(2025, 4, 30), ts(2025, 5, 31), ts(2025, 6, 30)]
+    want = _velocity_by_hand(deals, reps, ends, trailing=2)
+    got_known = got[got["team"].notna()].reset_index(drop=True)
+    cols = ["open_deals", "win_rate", "size", "cycle"]
+    assert (
+        got_known[["team"]].assign(m=got_known.month_end).values.tolist()
+        == want[["team"]].assign(m=want.month_end).values.tolist()
+    )
+    pd.testing.assert_frame_equal(got_known[cols], want[cols], check_dtype=False)
+    # r3's deals (no team) form their own group: v5 open until it is lost on 1 Jun, v6 closed in January
+    no_team = got[got["team"].isna()].set_index("month_end")
+    assert no_team.loc[ts(2025, 3, 31), "open_deals"] == 1 and np.isnan(no_team.loc[ts(2025, 3, 31), "win_rate"])
+    assert np.isnan(no_team.loc[ts(2025, 6, 30), "open_deals"]) and no_team.loc[ts(2025, 6, 30), "win_rate"] == 0
+
+
+def test_funnel_computes_stage_exits_once(monkeypatch):
+    data, _ = crm()
+    calls = []
+    real = fn.stage_exits
+    monkeypatch.setattr(fn, "stage_exits", lambda history: calls.append(1) or real(history))
+    report = fn.analyse_funnel(data)
+    assert len(calls) == 1
+    # and the three users of it still see the hand-checked exits
+    assert report.times.set_index("stage").loc["A", "deals"] == 4
+    assert report.thresholds.set_index("stage").loc["A", "threshold"] == pytest.approx(np.quantile([4, 3, 2, 1], 0.9))

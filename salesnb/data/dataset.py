@@ -65,12 +65,18 @@ class LoadReport:
 
 @dataclass
 class CrmData:
-    """The canonical tables of one client, as Ibis tables, plus the load report."""
+    """The canonical tables of one client, as Ibis tables, plus the load report.
+
+    ``parquet`` maps table names to snapshot files not yet registered on ``con``: each is
+    registered as a read-only view the first time it is asked for, so a report pays only
+    for the tables it reads.
+    """
 
     params: Params
     con: ibis.BaseBackend
     report: LoadReport
     names: tuple[str, ...]
+    parquet: dict[str, Path] = field(default_factory=dict)
 
     def has(self, table: str) -> bool:
         return table in self.names
@@ -78,6 +84,11 @@ class CrmData:
     def table(self, name: str) -> ibis.Table:
         if name not in self.names:
             raise KeyError(f"no '{name}' table was loaded ({self.report.absent.get(name, 'not configured')})")
+        if name in self.parquet:
+            # A view, not a copy: DuckDB reads only the columns and row groups a query needs.
+            view = self.con.read_parquet(self.parquet[name], table_name=name)
+            del self.parquet[name]
+            return view
         return self.con.table(name)
 
     @property
@@ -271,15 +282,16 @@ def save_snapshot(frames: dict[str, pd.DataFrame], report: LoadReport, directory
 
 
 def load_snapshot(params: Params, directory: Path) -> CrmData:
-    """Serve a snapshot written by :func:`save_snapshot` as Ibis tables on DuckDB."""
+    """Serve a snapshot written by :func:`save_snapshot` as Ibis tables on DuckDB.
+
+    Nothing is copied: each table is a view over its Parquet file, registered on first
+    use (:meth:`CrmData.table`), so a kernel holds only what its report's queries need.
+    """
     directory = Path(directory)
     report_file = directory / SNAPSHOT_FILE
     if not report_file.is_file():
         raise DataError(f"{directory}: not a salesnb data snapshot (no {SNAPSHOT_FILE}).")
     report = pickle.loads(report_file.read_bytes())  # written by save_snapshot in this run
-    con = ibis.duckdb.connect()
-    names = []
-    for path in sorted(directory.glob("*.parquet")):
-        con.create_table(path.stem, con.read_parquet(path))
-        names.append(path.stem)
-    return CrmData(params, con, report, tuple(n for n in LOAD_ORDER if n in names))
+    files = {path.stem: path for path in directory.glob("*.parquet")}
+    names = tuple(n for n in LOAD_ORDER if n in files)
+    return CrmData(params, ibis.duckdb.connect(), report, names, {n: files[n] for n in names})

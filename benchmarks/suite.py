@@ -1,0 +1,221 @@
+"""The benchmark suite behind ``make bench``: measures issue 11's figures and writes docs/benchmarks.md.
+
+    python benchmarks/suite.py [--deals 1000000] [--runs 3] [--out docs/benchmarks.md]
+
+Rows:
+- the demo's 5 reports with ``salesnb run --jobs 2``, warm (one run first, then the median of ``--runs``);
+- the funnel's core metrics on ``--deals`` generated deals: salesnb's Ibis code, the same metrics
+  hand-written in DuckDB SQL (the reference) and pandas, checked to agree (bench_funnel.py);
+- opening the snapshot in a report kernel: views registered on first use (what kernels do) against
+  copying every table into DuckDB (what they did before), each in a fresh process.
+
+The machines are shared, so every figure is written beside the load average (1/5/15 min) read
+before and after it was measured; compare figures only under similar load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import bench_funnel  # noqa: E402  (a sibling script, not a package)
+
+
+def load() -> str:
+    return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def measured(fn):
+    """Run ``fn`` and return (its result, load average before, load average after)."""
+    before = load()
+    result = fn()
+    return result, before, load()
+
+
+def demo_runs(runs: int) -> tuple[list[float], list[str]]:
+    """Wall seconds of `salesnb run params/demo.yaml --jobs 2`, after one warm-up run."""
+    salesnb = Path(sys.executable).parent / "salesnb"
+    seconds, loads = [], []
+    for i in range(runs + 1):
+        before = load()
+        started = time.perf_counter()
+        done = subprocess.run([str(salesnb), "run", "params/demo.yaml", "--jobs", "2"], cwd=REPO, capture_output=True)
+        if done.returncode:
+            sys.exit(f"salesnb run params/demo.yaml failed; no timing written:\n{done.stdout.decode()[-2000:]}")
+        if i:  # the first run only warms caches
+            seconds.append(time.perf_counter() - started)
+            loads.append(f"{before} → {load()}")
+    return seconds, loads
+
+
+SNAPSHOT_CHILD = """
+import json, sys, time
+from pathlib import Path
+started = time.perf_counter()
+import ibis
+from salesnb.data import load_snapshot
+from salesnb.params import Params
+sys.path.insert(0, {here!r})
+from bench_funnel import peak_mb
+folder, mode = Path(sys.argv[1]), sys.argv[2]
+params = Params.model_validate({{"client": "bench", "period": "2025-Q4",
+    "stages": {{"order": ["Prospecting", "Qualification", "Proposal", "Negotiation", "Won"], "won": "Won", "lost": "Lost"}},
+    "data": {{"tables": {{"deals": {{"file": "deals.parquet"}}}}}}}})
+imported = time.perf_counter()
+if mode == "views":
+    data = load_snapshot(params, folder)
+    opened = time.perf_counter()
+    deals = data.deals.count().execute()
+else:  # the previous behaviour: every table copied into the kernel's DuckDB
+    con = ibis.duckdb.connect()
+    for path in sorted(folder.glob("*.parquet")):
+        con.create_table(path.stem, con.read_parquet(path))
+    opened = time.perf_counter()
+    deals = con.table("deals").count().execute()
+done = time.perf_counter()
+print(json.dumps({{"open_s": opened - imported, "first_query_s": done - opened, "peak_mb": peak_mb(), "deals": int(deals)}}))
+"""
+
+
+def snapshot_load(folder: Path) -> dict[str, dict]:
+    """Open the snapshot in a fresh process, as views (now) and as copies (before), and count the deals."""
+    from salesnb.data.dataset import SNAPSHOT_FILE, LoadReport
+
+    (folder / SNAPSHOT_FILE).write_bytes(pickle.dumps(LoadReport({}, {}, "bench", str(folder))))
+    out = {}
+    for mode in ("views", "copies"):
+        done = subprocess.run(
+            [sys.executable, "-c", SNAPSHOT_CHILD.format(here=str(HERE)), str(folder), mode],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        out[mode] = json.loads(done.stdout.strip().splitlines()[-1])
+    return out
+
+
+def machine() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if "model name" in line
+        ),
+        platform.processor() or "unknown CPU",
+    )
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB RAM, Python {platform.python_version()}"
+
+
+def commit() -> str:
+    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain", "salesnb"], cwd=REPO, capture_output=True, text=True)
+    return done.stdout.strip() + (" + uncommitted changes" if dirty.stdout.strip() else "")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--deals", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks.md")
+    parser.add_argument("--keep", type=Path, help="Generated data folder to reuse (and keep).")
+    args = parser.parse_args()
+    rows: list[tuple[str, str, str, str]] = []
+
+    print(f"demo: 1 warm-up + {args.runs} runs of salesnb run params/demo.yaml --jobs 2 …", flush=True)
+    seconds, loads = demo_runs(args.runs)
+    runs = ", ".join(f"{s:.1f}" for s in seconds)
+    rows.append(
+        (
+            f"demo, 5 reports, `run --jobs 2`, warm: median of {args.runs} (runs: {runs} s)",
+            f"{statistics.median(seconds):.1f} s",
+            "≤ 20 s",
+            "<br>".join(loads),
+        )
+    )
+
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="salesnb-bench-"))
+    if not (folder / "stage_history.parquet").is_file():
+        print(f"generating {args.deals:,} deals …", flush=True)
+        bench_funnel.generate(folder, args.deals, seed=7)
+    print("funnel core metrics: ibis, duckdb-sql, pandas …", flush=True)
+    results, before, after = measured(lambda: bench_funnel.bench(folder))
+    by = {r["engine"]: r for r in results}
+    agree = all(bench_funnel.agree(by["duckdb-sql"], r) for r in results)
+    ratio = by["ibis+duckdb"]["metrics_s"] / by["duckdb-sql"]["metrics_s"]
+    n = f"{args.deals / 1e6:g} M" if args.deals >= 1e6 else f"{args.deals:,}"
+    for r in results:
+        rows.append(
+            (
+                f"funnel core metrics, {n} deals: {r['engine']} (peak RSS {r['peak_mb']:,.0f} MB)",
+                f"{r['metrics_s']:.2f} s",
+                "–",
+                f"{before} → {after}",
+            )
+        )
+    rows.append(
+        (
+            "funnel core metrics: Ibis ÷ hand-written DuckDB SQL"
+            + ("" if agree else " — **ENGINES DISAGREE**")
+            + ("; all three engines agree" if agree else ""),
+            f"{ratio:.2f}×",
+            "≤ 1.3×",
+            f"{before} → {after}",
+        )
+    )
+
+    print("snapshot load per kernel …", flush=True)
+    opened, before, after = measured(lambda: snapshot_load(folder))
+    for mode, label in (("views", "views, registered on first use (now)"), ("copies", "every table copied (before)")):
+        r = opened[mode]
+        rows.append(
+            (
+                f"snapshot load per kernel, {n} deals: {label}; then count deals {r['first_query_s']:.2f} s; "
+                f"peak RSS {r['peak_mb']:,.0f} MB",
+                f"{r['open_s']:.2f} s",
+                "–",
+                f"{before} → {after}",
+            )
+        )
+    if not args.keep:
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
+
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`benchmarks/suite.py`); issue 11's goals in the third column.",
+        "Do not edit by hand: rerun it. The machines' cores are shared, so each figure stands beside the",
+        "load average (1 / 5 / 15 min, `os.getloadavg()`) read before → after it was measured; compare figures",
+        "only when the loads are alike.",
+        "",
+        f"- run at {datetime.now():%Y-%m-%d %H:%M}, commit {commit()}",
+        f"- machine: {machine()}",
+        "",
+        "| benchmark | result | goal | load average before → after |",
+        "|---|---|---|---|",
+        *(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows),
+        "",
+    ]
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text("\n".join(lines), encoding="utf-8")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
