@@ -38,7 +38,9 @@ def main() -> None:
                 f"| {c.claim} | {c.scenario} | {c.measure} | {c.value:.1%} | {c.nominal:.0%} | {c.replications} | "
                 f"{c.low:.1%} – {c.high:.1%} | {'pass' if c.passed else '**FAIL**'} |"
             )
-    DOC.write_text(HEADER + "\n".join(rows) + "\n\nRun times (one core):\n\n" + "\n".join(timings) + "\n", encoding="utf-8")
+    DOC.write_text(
+        HEADER + "\n".join(rows) + "\n\nRun times (one core):\n\n" + "\n".join(timings) + "\n", encoding="utf-8"
+    )
     print(f"wrote {DOC} ({len(rows)} checks)")
 
 

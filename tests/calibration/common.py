@@ -36,12 +36,20 @@ class Check:
         return self.low <= self.value <= self.high
 
 
-def false_alarm_check(claim: str, scenario: str, alarms, *, alpha: float) -> Check:
-    """False alarms out of replications with nothing planted: passes at ≤ alpha + 2 Monte-Carlo SE."""
+def false_alarm_check(claim: str, scenario: str, alarms, *, alpha: float, limit: float = 1.0) -> Check:
+    """False alarms out of replications with nothing planted: passes at ≤ alpha + 2 Monte-Carlo SE
+    (or at ≤ ``limit`` when an issue set a stricter target)."""
     alarms = np.asarray(alarms, dtype=bool)
     n = alarms.size
-    return Check(claim, scenario, "false alarms", float(alarms.mean()), alpha, n,
-                 high=alpha + 2 * math.sqrt(alpha * (1 - alpha) / n))
+    return Check(
+        claim,
+        scenario,
+        "false alarms",
+        float(alarms.mean()),
+        alpha,
+        n,
+        high=min(limit, alpha + 2 * math.sqrt(alpha * (1 - alpha) / n)),
+    )
 
 
 def coverage_check(claim: str, scenario: str, covered, *, confidence: float = 0.95, floor: float = 0.92) -> Check:

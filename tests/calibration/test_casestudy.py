@@ -29,6 +29,8 @@ from salesnb import casestudy as cs
 from tests.calibration.common import Check, assert_checks, coverage_check, false_alarm_check
 
 ALPHA = 0.05
+# Issue 10 sets the case study a stricter target than alpha + 2 Monte-Carlo SE (8.1 % at 200 replications).
+FALSE_ALARM_LIMIT = 0.07
 POWER = 0.8
 REPLICATIONS = 200
 EFFECT = 0.8  # planted DiD effect, in units of the rep-effect SD × 1.6
@@ -108,10 +110,24 @@ def did_checks(rng, *, teams: int, reps: int, by: str, scenario: str) -> list[Ch
         planted_pre.append(pre["testable"] and pre["p"] < ALPHA)
     inference = found["inference"].replace("_", " ")
     return [
-        false_alarm_check("DiD effect", f"{scenario}, nothing planted ({inference})", null_claims, alpha=ALPHA),
+        false_alarm_check(
+            "DiD effect",
+            f"{scenario}, nothing planted ({inference})",
+            null_claims,
+            alpha=ALPHA,
+            limit=FALSE_ALARM_LIMIT,
+        ),
         coverage_check("DiD effect", f"{scenario}, effect {EFFECT} planted ({inference})", planted_cover),
-        false_alarm_check("pre-trend warning", f"{scenario}, nothing planted", null_pre, alpha=ALPHA),
-        false_alarm_check("pre-trend warning", f"{scenario}, effect planted after the date", planted_pre, alpha=ALPHA),
+        false_alarm_check(
+            "pre-trend warning", f"{scenario}, nothing planted", null_pre, alpha=ALPHA, limit=FALSE_ALARM_LIMIT
+        ),
+        false_alarm_check(
+            "pre-trend warning",
+            f"{scenario}, effect planted after the date",
+            planted_pre,
+            alpha=ALPHA,
+            limit=FALSE_ALARM_LIMIT,
+        ),
     ]
 
 
@@ -164,7 +180,13 @@ def its_checks(rng, *, before: int, seasonal: float, scenario: str, asserted: bo
                                 float(np.mean(covered)), 0.95, REPLICATIONS))  # fmt: skip
         return checks
     return [
-        false_alarm_check("ITS level change", f"{scenario} ({modelled}), nothing planted", alarms, alpha=ALPHA),
+        false_alarm_check(
+            "ITS level change",
+            f"{scenario} ({modelled}), nothing planted",
+            alarms,
+            alpha=ALPHA,
+            limit=FALSE_ALARM_LIMIT,
+        ),
         coverage_check("ITS level change", f"{scenario} ({modelled}), level +{ITS_EFFECT} planted", covered),
     ]
 
