@@ -1,4 +1,4 @@
-"""Drawing: the seaborn house style, the bundled CJK font, and one function per chart.
+"""Drawing: the house style, the bundled CJK font, and one function per chart.
 
 Plots take a result and an optional ``ax`` and return the ``Axes``; they never compute
 metrics, they draw what a result's ``.summary`` already holds.
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
-import seaborn as sns
-from matplotlib import font_manager
+from matplotlib import cycler, font_manager
+from matplotlib.colors import to_rgb
 
 from salesnb.labels import Language, t
 
@@ -22,6 +22,48 @@ CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
 CJK_FONT_FAMILY = "Noto Sans CJK SC"
 PALETTE = ["#1f5f8b", "#e07b39", "#5b9a68", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c"]
 STATUS_COLORS = {"won": "#5b9a68", "lost": "#c44e52", "open": "#1f5f8b"}
+
+FONT_SCALE = 0.95
+# What ``sns.set_theme(style="whitegrid", palette=PALETTE, font=CJK_FONT_FAMILY, font_scale=FONT_SCALE)``
+# changes in matplotlib's defaults, written out so a report does not import seaborn only to style
+# its charts (with scipy.stats, 0.8 s of CPU in a kernel that needs neither). Left out:
+# "image.cmap" = "rocket", a colormap that exists only once seaborn is imported; every chart here
+# names its colormap. tests/test_plots.py checks this against seaborn so it cannot drift.
+SEABORN_THEME_RC = {
+    "axes.axisbelow": True,
+    "axes.edgecolor": ".8",
+    "axes.grid": True,
+    "axes.labelcolor": ".15",
+    "axes.labelsize": 12 * FONT_SCALE,
+    "axes.linewidth": 1.25,
+    "axes.prop_cycle": cycler(color=[to_rgb(c) for c in PALETTE]),
+    "axes.titlesize": 12 * FONT_SCALE,
+    "font.family": [CJK_FONT_FAMILY],
+    "font.sans-serif": ["Arial", "DejaVu Sans", "Liberation Sans", "Bitstream Vera Sans", "sans-serif"],
+    "font.size": 12 * FONT_SCALE,
+    "grid.color": ".8",
+    "grid.linewidth": 1.0,
+    "legend.fontsize": 11 * FONT_SCALE,
+    "legend.title_fontsize": 12 * FONT_SCALE,
+    "lines.solid_capstyle": "round",
+    "patch.edgecolor": "w",
+    "patch.force_edgecolor": True,
+    "text.color": ".15",
+    "xtick.bottom": False,
+    "xtick.color": ".15",
+    "xtick.labelsize": 11 * FONT_SCALE,
+    "xtick.major.size": 6.0,
+    "xtick.major.width": 1.25,
+    "xtick.minor.size": 4.0,
+    "xtick.minor.width": 1.0,
+    "ytick.color": ".15",
+    "ytick.labelsize": 11 * FONT_SCALE,
+    "ytick.left": False,
+    "ytick.major.size": 6.0,
+    "ytick.major.width": 1.25,
+    "ytick.minor.size": 4.0,
+    "ytick.minor.width": 1.0,
+}
 
 
 @cache
@@ -42,13 +84,13 @@ def _register_font() -> str:
 
 
 def use_house_style() -> None:
-    """Apply the report style: seaborn whitegrid, our palette, CJK-capable font, crisp PNGs."""
+    """Apply the report style: seaborn's whitegrid theme, our palette, CJK-capable font, crisp PNGs."""
     import logging
 
     # A missing bold face falls back to regular; matplotlib's note about it is not for the reader.
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
     family = _register_font()
-    sns.set_theme(style="whitegrid", palette=PALETTE, font=family, font_scale=0.95)
+    plt.rcParams.update(SEABORN_THEME_RC)
     plt.rcParams.update(
         {
             "font.sans-serif": [family, "DejaVu Sans"],
@@ -135,6 +177,8 @@ def win_rate_intervals(card: pd.DataFrame, *, lang: Language, prior_mean: float,
 
 def percentile_heatmap(percentiles: pd.DataFrame, *, names: pd.Series, lang: Language, ax=None):
     """Reps × KPIs, each cell the rep's percentile against the team (100 = best)."""
+    import seaborn as sns  # only the charts drawn with seaborn pay for importing it
+
     grid = percentiles.set_index("rep_id")
     grid.index = [names.get(r, r) for r in grid.index]
     grid.columns = [t(f"kpi.{c}", lang) for c in grid.columns]
@@ -325,6 +369,8 @@ def funnel_bars(funnel: pd.DataFrame, *, lang: Language, ax=None):
 
 def stage_time_distribution(durations: pd.DataFrame, *, order: list[str], lang: Language, ax=None):
     """Box plots of days in each stage (first-entry convention), outliers beyond the whiskers hidden."""
+    import seaborn as sns  # only the charts drawn with seaborn pay for importing it
+
     ax = ax or plt.figure().subplots()
     present = [s for s in order if s in set(durations["stage"])]
     sns.boxplot(
@@ -352,6 +398,8 @@ def conversion_heatmap(frame: pd.DataFrame, by: str, *, names: pd.Series | None 
 
 def _share_heatmap(grid: pd.DataFrame, *, ax, cmap: str) -> None:
     """Shares 0–100 % in cells, annotated as percentages (conversion and cohort heatmaps)."""
+    import seaborn as sns  # only the charts drawn with seaborn pay for importing it
+
     sns.heatmap(
         grid,
         ax=ax,

@@ -136,6 +136,7 @@ def run(
     )
     output_dir = (output_root or OUTPUTS_DIR) / params.client / params.period.label
     snapshot = save_snapshot(frames, load_report, output_dir / SNAPSHOT_DIR)
+    del frames  # the kernels read the snapshot: the tables need not stay in this process while they run
     ensure_kernel()
     notebooks = str(notebooks_dir or NOTEBOOKS_DIR)
     tasks = [
