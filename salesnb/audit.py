@@ -62,15 +62,13 @@ def data_audit(data: CrmData) -> DataAudit:
     """Profile the loaded data and gather its row accounting."""
     report = data.report
     accounting, exclusions, flags, mapping, remaps, lookups = [], [], [], [], [], []
-    exclusion_examples, flag_examples, excluded_rows = {}, {}, []
+    exclusion_examples, flag_examples = {}, {}
     for name, account in report.accounts.items():
         origin = ", ".join(_short(s.path) for s in account.sources[:1])
         accounting.append((name, origin, account.rows_read, account.rows_used, account.rows_excluded))
         for issue in account.excluded:
             exclusions.append((name, issue.reason, issue.count))
             exclusion_examples[(name, issue.reason)] = _row_first(issue.examples)
-            if issue.rows is not None:
-                excluded_rows.append(issue.rows.assign(table=name, reason=issue.reason))
         for issue in account.flagged:
             flags.append((name, issue.reason, issue.count, issue.count / max(account.rows_used, 1)))
             flag_examples[(name, issue.reason)] = _row_first(issue.examples)
@@ -85,7 +83,7 @@ def data_audit(data: CrmData) -> DataAudit:
         accounting=pd.DataFrame(accounting, columns=["table", "source", "rows_read", "rows_used", "rows_excluded"]),
         exclusions=pd.DataFrame(exclusions, columns=["table", "reason", "rows"]),
         flags=pd.DataFrame(flags, columns=["table", "reason", "rows", "share"]),
-        excluded_rows=_excluded_frame(excluded_rows),
+        excluded_rows=data.excluded_rows(),
         exclusion_examples=exclusion_examples,
         flag_examples=flag_examples,
         mapping=pd.DataFrame(mapping, columns=["table", "column", "client_column"]),
@@ -260,13 +258,6 @@ def _findings(audit: DataAudit, lang: Language) -> list[str]:
     if absent:
         out.append(t("find.absent", lang, tables=t("and", lang).join(t(f"table.{n}", lang) for n in absent)))
     return out
-
-
-def _excluded_frame(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    if not parts:
-        return pd.DataFrame(columns=["table", "reason", ROW])
-    frame = pd.concat(parts, ignore_index=True)
-    return frame[["table", "reason", ROW] + [c for c in frame.columns if c not in ("table", "reason", ROW)]]
 
 
 def excluded_rows_for_export(audit: DataAudit, lang: Language) -> pd.DataFrame:

@@ -51,7 +51,8 @@ def check(params: Annotated[Path, typer.Argument(help="Params YAML file.")]) -> 
 
     try:
         loaded = load_params(params)
-        _, report = read_canonical(loaded)
+        canonical, report = read_canonical(loaded)
+        canonical.close()
     except SalesnbError as exc:
         _fail(exc)
     for name, account in report.accounts.items():

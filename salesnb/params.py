@@ -59,6 +59,23 @@ class TableSource(_Model):
 TableName = Literal["deals", "stage_history", "reps", "activities", "targets", "surveys", "costs"]
 
 
+class EngineConfig(_Model):
+    """Bounds for the embedded DuckDB that reads, checks and serves the data."""
+
+    memory_limit: str | None = Field(
+        None, description="DuckDB memory_limit, e.g. '2GB' (default: a quarter of RAM, at most 2 GB)."
+    )
+    temp_dir: str | None = Field(None, description="Folder for DuckDB's spill files and the load's work files.")
+    threads: int | None = Field(None, ge=1, description="DuckDB threads (default: all cores).")
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _size(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"\s*\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", value, re.I):
+            raise ValueError(f"memory_limit {value!r} is not a size like '2GB' or '512MB'")
+        return value
+
+
 class DataConfig(_Model):
     """The data source and the mapping of client columns onto the canonical schema."""
 
@@ -66,6 +83,7 @@ class DataConfig(_Model):
     preset: Literal["generic", "maven_crm"] = "generic"
     base_dir: str = "."
     tables: dict[TableName, TableSource] = Field(default_factory=dict)
+    engine: EngineConfig = Field(default_factory=lambda: EngineConfig())
 
 
 class StageConfig(_Model):

@@ -128,15 +128,17 @@ def run(
     params = load_params(params_path)
     reports = select_reports(params, only)
     progress(f"params ok: {params.source_path} (client {params.client}, period {params.period.label})")
-    frames, load_report = read_canonical(params)
+    canonical, load_report = read_canonical(params)
     deals = load_report.accounts["deals"]
     progress(
         f"data ok: {deals.rows_read:,} deal rows read, {deals.rows_used:,} used, {deals.rows_excluded:,} excluded "
         f"({time.perf_counter() - started:.1f}s)"
     )
     output_dir = (output_root or OUTPUTS_DIR) / params.client / params.period.label
-    snapshot = save_snapshot(frames, load_report, output_dir / SNAPSHOT_DIR)
-    del frames  # the kernels read the snapshot: the tables need not stay in this process while they run
+    try:
+        snapshot = save_snapshot(canonical, load_report, output_dir / SNAPSHOT_DIR)
+    finally:
+        canonical.close()  # kernels read the snapshot: nothing of the load stays open while they run
     ensure_kernel()
     notebooks = str(notebooks_dir or NOTEBOOKS_DIR)
     tasks = [

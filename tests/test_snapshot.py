@@ -23,12 +23,12 @@ def snapshot(tmp_path, demo_dir):
     path = tmp_path / "demo.yaml"
     path.write_text(yaml.safe_dump(raw), encoding="utf-8")
     params = load_params(path)
-    frames, report = read_canonical(params)
-    return params, frames, save_snapshot(frames, report, tmp_path / "snap")
+    canonical, report = read_canonical(params)
+    return params, canonical, save_snapshot(canonical, report, tmp_path / "snap")
 
 
 def test_snapshot_is_served_as_views_registered_on_first_use(tmp_path, demo_dir):
-    params, frames, folder = snapshot(tmp_path, demo_dir)
+    params, _, folder = snapshot(tmp_path, demo_dir)
     data = load_snapshot(params, folder)
     assert data.has("activities") and data.has("stage_history")
     assert registered(data) == {}  # nothing read or copied when the kernel opens the snapshot
@@ -40,11 +40,19 @@ def test_snapshot_is_served_as_views_registered_on_first_use(tmp_path, demo_dir)
 
 
 def test_snapshot_views_hold_the_rows_a_copy_held(tmp_path, demo_dir):
-    params, frames, folder = snapshot(tmp_path, demo_dir)
+    params, canonical, folder = snapshot(tmp_path, demo_dir)
     data = load_snapshot(params, folder)
     for name in data.names:
         copy = data.con.create_table(f"copy_{name}", data.con.read_parquet(folder / f"{name}.parquet"))
         view = data.table(name)
         assert view.schema() == copy.schema(), name
         pd.testing.assert_frame_equal(view.to_pandas(), copy.to_pandas(), check_exact=True)
-    assert data.deals.count().execute() == len(frames["deals"])
+        engine = canonical.tables[name].to_pandas()  # what the load's engine holds
+        pd.testing.assert_frame_equal(view.to_pandas(), engine, check_exact=True)
+    assert data.deals.count().execute() == report_rows(folder)
+
+
+def report_rows(folder) -> int:
+    import pickle
+
+    return pickle.loads((folder / "load_report.pkl").read_bytes()).accounts["deals"].rows_used

@@ -1,27 +1,35 @@
 """Load a client's data onto the canonical schema as Ibis tables, with full row accounting.
 
-Files (CSV/XLSX/Parquet) are read and decoded in Python, databases (a DuckDB file or
-any Ibis connection URL) through Ibis; every source then goes through the same
-mapping and validation, and the clean canonical tables are served as Ibis tables on
-an embedded DuckDB, where the analyses run.
+Everything runs in an engine, never row by row in Python: files (CSV/XLSX/Parquet) are
+read into a private, memory-bounded DuckDB (only what DuckDB cannot decode passes
+through Python, streaming); a database source (a DuckDB file or any Ibis connection
+URL) is mapped and validated where it is. Mapping and validation rules are Ibis
+expressions, row accounting is counts per rule, example rows are a LIMIT.
+
+For a run the clean tables become a snapshot — one Parquet file per table, served to
+each report kernel as views — or, for a database source, expressions over the source
+that each kernel rebuilds, so rows never leave the database.
 """
 
 from __future__ import annotations
 
+import contextlib
 import pickle
+import re
+import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import ibis
-import numpy as np
 import pandas as pd
 
 from salesnb import schema
+from salesnb.data.engine import Workspace, connect
 from salesnb.data.mapping import LookupResult, Remap, map_table
 from salesnb.data.presets import effective_tables, is_preset_only
 from salesnb.data.readers import ROW, SourceInfo, read_table_file, resolve_file
-from salesnb.data.validate import Context, RowIssue, validate
+from salesnb.data.validate import FLAG, REASON, Context, RowIssue, check, clean
 from salesnb.errors import DataError
 from salesnb.labels import reason_label
 from salesnb.params import Params, TableSource
@@ -46,6 +54,7 @@ class TableAccount:
     ignored_columns: tuple[str, ...]
     remaps: tuple[Remap, ...]
     lookups: tuple[LookupResult, ...]
+    date_formats: dict[str, str | None] = field(default_factory=dict)
 
     @property
     def rows_excluded(self) -> int:
@@ -60,6 +69,7 @@ class LoadReport:
     absent: dict[str, str]
     source: str
     base_dir: str
+    remote: bool = False  # a database source: the clean tables are rebuilt over it, never copied
     loaded_at: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
 
 
@@ -77,6 +87,8 @@ class CrmData:
     report: LoadReport
     names: tuple[str, ...]
     parquet: dict[str, Path] = field(default_factory=dict)
+    canonical: Canonical | None = None  # the load behind the tables, when loaded in this process
+    excluded_files: dict[str, Path] = field(default_factory=dict)
 
     def has(self, table: str) -> bool:
         return table in self.names
@@ -89,7 +101,25 @@ class CrmData:
             view = self.con.read_parquet(self.parquet[name], table_name=name)
             del self.parquet[name]
             return view
+        if self.canonical is not None:
+            return self.canonical.tables[name]
         return self.con.table(name)
+
+    def excluded_rows(self) -> pd.DataFrame:
+        """Every excluded row as read, with its table and reason code (for the audit's export)."""
+        parts = []
+        if self.canonical is not None:
+            for name, rows in self.canonical.excluded.items():
+                parts.append(rows.to_pandas().assign(table=name))
+        for name, path in self.excluded_files.items():
+            parts.append(pd.read_parquet(path).assign(table=name))
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            return pd.DataFrame(columns=["table", "reason", ROW])
+        frame = pd.concat(parts, ignore_index=True)
+        frame[ROW] = frame[ROW].astype("int64")
+        first = ["table", "reason", ROW]
+        return frame[first + [c for c in frame.columns if c not in first]].astype({"reason": "string"})
 
     @property
     def deals(self) -> ibis.Table:
@@ -106,66 +136,173 @@ class CrmData:
 
 def load_data(params: Params) -> CrmData:
     """Read, map and validate every configured table; raise DataError on a fatal problem."""
-    frames, report = read_canonical(params)
-    return _serve(params, frames, report)
+    canonical, report = read_canonical(params)
+    return CrmData(params, canonical.con, report, tuple(canonical.tables), canonical=canonical)
 
 
-def read_canonical(params: Params) -> tuple[dict[str, pd.DataFrame], LoadReport]:
-    """The clean canonical frames and the load report (no Ibis involved)."""
+@dataclass
+class Canonical:
+    """The clean canonical tables where the load ran (the load's DuckDB, or the source database).
+
+    ``excluded`` holds every excluded row as read (text), with its reason, per table.
+    """
+
+    con: ibis.BaseBackend
+    tables: dict[str, ibis.Table]
+    excluded: dict[str, ibis.Table]
+    workspace: Workspace
+    database: ibis.BaseBackend | None = None
+
+    def close(self) -> None:
+        if self.database is not None:
+            with contextlib.suppress(Exception):
+                self.database.disconnect()
+        self.workspace.close()
+
+
+def read_canonical(params: Params, *, account: bool = True) -> tuple[Canonical, LoadReport]:
+    """Map and validate every configured table in the engine; the clean tables and the load report.
+
+    Files are read into a private DuckDB (bounded memory, spill folder); a database
+    source is checked where it is, with temporary tables. Only counts and example rows
+    come back to Python. With ``account=False`` (a report kernel on a database source)
+    nothing is counted or materialised: the clean tables are expressions over the source.
+    """
     tables = effective_tables(params)
-    database = None if params.data.source == "files" else _connect_source(params)
-    frames: dict[str, pd.DataFrame] = {}
-    accounts: dict[str, TableAccount] = {}
-    absent: dict[str, str] = {}
-    example_rows = params.reports.audit.example_rows
-    for name in LOAD_ORDER:
-        source = tables.get(name)
-        if source is None:
-            absent[name] = "not_configured"
-            continue
-        raw = _read_source(params, name, source, database)
-        if raw is None:
-            absent[name] = "no_file"
-            continue
-        frame, infos, origin = raw
-        mapped = map_table(frame, spec=schema.TABLES[name], source=source, origin=origin, base_dir=params.base_dir)
-        _require_columns(name, mapped.frame, origin, mapped.ignored)
-        ctx = Context(
-            stages=params.stages,
-            rep_ids=_ids(frames, "reps", "rep_id"),
-            deal_ids=_ids(frames, "deals", "deal_id"),
-            example_rows=example_rows,
-        )
-        checked = validate(name, mapped.frame, ctx)
-        accounts[name] = TableAccount(
-            table=name,
-            origin=origin,
-            sources=(*infos, *mapped.lookup_sources),
-            rows_read=len(frame),
-            rows_used=len(checked.frame),
-            excluded=tuple(checked.excluded),
-            flagged=tuple(checked.flagged),
-            columns=mapped.columns,
-            ignored_columns=tuple(mapped.ignored),
-            remaps=tuple(mapped.remaps),
-            lookups=tuple(mapped.lookups),
-        )
-        frames[name] = checked.frame
-    if "deals" not in frames:
-        raise DataError(f"{params.base_dir}: no deals table was found; it is required.")
-    if frames["deals"].empty:
-        raise DataError(_no_deals_message(accounts["deals"]))
-    report = LoadReport(accounts, absent, params.data.source, str(params.base_dir))
-    return frames, report
+    workspace = Workspace(params.data.engine)
+    database = None
+    try:
+        source_db = None if params.data.source == "files" else _connect_source(params, workspace)
+        database = source_db.con if source_db is not None and source_db.remote else None
+        con = database or workspace.con
+        backend = con.name
+        clean_tables: dict[str, ibis.Table] = {}
+        excluded: dict[str, ibis.Table] = {}
+        accounts: dict[str, TableAccount] = {}
+        absent: dict[str, str] = {}
+        for name in LOAD_ORDER:
+            source = tables.get(name)
+            if source is None:
+                absent[name] = "not_configured"
+                continue
+            raw = _read_source(params, name, source, source_db, workspace)
+            if raw is None:
+                absent[name] = "no_file"
+                continue
+            table, headers, infos, origin = raw
+            mapped = map_table(
+                table,
+                headers,
+                spec=schema.TABLES[name],
+                source=source,
+                origin=origin,
+                base_dir=params.base_dir,
+                workspace=workspace,
+            )
+            _require_columns(name, mapped.canonical, origin, mapped.ignored)
+            ctx = Context(
+                stages=params.stages,
+                rep_ids=clean_tables.get("reps"),
+                deal_ids=clean_tables.get("deals"),
+                example_rows=params.reports.audit.example_rows,
+                backend=backend,
+                date_format=source.date_format,
+                keep_raw=database is not None,
+            )
+            checked = check(name, mapped, ctx)
+            if not account:
+                clean_tables[name] = clean(checked)
+                continue
+            # In file order, so the clean tables keep the client's row order (windows reorder rows).
+            checked.table = _materialise(con, workspace.name(f"checked_{name}"), checked.table.order_by(ROW))
+            account_, excluded[name] = _account(name, checked, ctx, infos, origin, mapped)
+            accounts[name] = account_
+            clean_tables[name] = clean(checked)  # a filter over the checked rows, in file order
+        if "deals" not in clean_tables:
+            raise DataError(f"{params.base_dir}: no deals table was found; it is required.")
+        if account and accounts["deals"].rows_used == 0:
+            raise DataError(_no_deals_message(accounts["deals"]))
+    except BaseException:
+        if database is not None:
+            with contextlib.suppress(Exception):
+                database.disconnect()
+        workspace.close()
+        raise
+    report = LoadReport(accounts, absent, _redact(params.data.source), str(params.base_dir), remote=database is not None)
+    canonical = Canonical(con, clean_tables, excluded, workspace, database)
+    weakref.finalize(canonical, workspace.close)
+    return canonical, report
 
 
-def _ids(frames: dict[str, pd.DataFrame], table: str, column: str) -> np.ndarray | None:
-    if table not in frames:
-        return None
-    return frames[table][column].dropna().to_numpy(dtype=object)
+def _materialise(con: ibis.BaseBackend, name: str, table: ibis.Table) -> ibis.Table:
+    """Compute ``table`` once: a table in the load's DuckDB, a temporary table in a database."""
+    if con.name == "duckdb":
+        return con.create_table(name, table)
+    return con.create_table(name, table, temp=True)
 
 
-def _read_source(params: Params, name: str, source: TableSource, database) -> tuple | None:
+def _account(name, checked, ctx: Context, infos, origin: str, mapped) -> tuple[TableAccount, ibis.Table]:
+    """Counts per reason and flag, and example rows: a few aggregate queries over the checked rows."""
+    table = checked.table
+    raw = table if ctx.keep_raw else checked.raw
+    as_read = {h: raw[h].cast("string") for h in checked.headers}
+
+    def with_values(rows: ibis.Table) -> ibis.Table:
+        """``rows`` (with _row) and the client's values as read, in file order."""
+        if ctx.keep_raw:
+            return rows.select(*[c for c in rows.columns if c not in as_read], **as_read).order_by(ROW)
+        values = raw.select(ROW, **as_read)
+        joined = rows.join(values, rows[ROW] == values[ROW])
+        return joined.select(*rows.columns, *as_read).order_by(ROW)
+
+    counts = table.group_by(REASON).aggregate(n=ibis._.count()).to_pandas()
+    by_reason = {r: int(n) for r, n in zip(counts[REASON], counts["n"], strict=True) if pd.notna(r)}
+    rows_read = int(counts["n"].sum())
+    rows_used = int(counts.loc[counts[REASON].isna(), "n"].sum())
+    n = ctx.example_rows
+    ranked = table.filter(table[REASON].notnull()).mutate(
+        snb_k=ibis.row_number().over(group_by=table[REASON], order_by=table[ROW])
+    )
+    examples = with_values(ranked.filter(ranked.snb_k < n).select(REASON, ROW)).to_pandas()
+    excluded = [
+        RowIssue(code, by_reason[code], _as_text(examples[examples[REASON] == code].drop(columns=REASON)))
+        for code in checked.rules
+        if code in by_reason
+    ]
+    flagged = []
+    if checked.flags:
+        hits = table.aggregate(
+            **{f"f{i}": table[f"{FLAG}{i}"].cast("int64").sum() for i in range(len(checked.flags))}
+        ).to_pandas().iloc[0]
+        for i, (code, _) in enumerate(checked.flags):
+            count = int(hits[f"f{i}"] or 0)
+            if count:
+                first = table.filter(table[f"{FLAG}{i}"]).order_by(ROW).limit(n).select(ROW)
+                rows = with_values(first).to_pandas()
+                flagged.append(RowIssue(code, count, _as_text(rows)))
+    account = TableAccount(
+        table=name,
+        origin=origin,
+        sources=(*infos, *mapped.lookup_sources),
+        rows_read=rows_read,
+        rows_used=rows_used,
+        excluded=tuple(excluded),
+        flagged=tuple(flagged),
+        columns=mapped.columns,
+        ignored_columns=tuple(mapped.ignored),
+        remaps=tuple(mapped.remaps),
+        lookups=tuple(mapped.lookups),
+        date_formats=dict(checked.date_formats),
+    )
+    rows = with_values(table.filter(table[REASON].notnull()).select(ROW, reason=table[REASON]))
+    return account, rows
+
+
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.astype("string").reset_index(drop=True)
+
+
+def _read_source(params: Params, name: str, source: TableSource, database, workspace: Workspace):
     if source.table is not None:
         if database is None:
             raise DataError(
@@ -177,60 +314,90 @@ def _read_source(params: Params, name: str, source: TableSource, database) -> tu
         except Exception:  # each backend has its own not-found error
             raise DataError(
                 f"{params.data.source}: has no table '{source.table}' (for {name}); "
-                f"its tables are: {', '.join(_table_names(database)) or 'none found'}."
+                f"its tables are: {', '.join(database.names()) or 'none found'}."
             ) from None
-        frame = table.to_pandas()
-        if frame.empty:
+        rows = int(table.count().to_pyarrow().as_py())
+        if rows == 0:
             raise DataError(f"{params.data.source}: table '{source.table}' has no rows.")
-        frame.insert(0, ROW, range(1, len(frame) + 1))
-        info = SourceInfo(f"{params.data.source}#{source.table}", "", 0, len(frame))
-        return frame, (info,), info.path
+        headers = tuple(table.columns)
+        table = table.mutate(**{ROW: ibis.row_number() + 1})
+        info = SourceInfo(f"{_redact(params.data.source)}#{source.table}", "", 0, rows)
+        return table, headers, (info,), info.path
+    if database is not None and source.file is not None:
+        if is_preset_only(params, name) and name != "deals":
+            return None  # the preset's default file names do not apply to a database
+        raise DataError(
+            f"data.tables.{name} names a file but data.source is a database; give 'table' "
+            "(or set data.source to 'files')."
+        )
     path = resolve_file(params.base_dir, source.file)
     if path is None:
         if is_preset_only(params, name) and name != "deals":
             return None
         raise DataError(f"{params.base_dir / source.file}: file for the {name} table not found.")
-    raw = read_table_file(path, encoding=source.encoding, delimiter=source.delimiter, sheet=source.sheet)
-    return raw.frame, (raw.info,), str(path)
+    raw = read_table_file(
+        path, encoding=source.encoding, delimiter=source.delimiter, sheet=source.sheet, workspace=workspace
+    )
+    return raw.table, raw.headers, (raw.info,), str(path)
 
 
-def _table_names(database: ibis.BaseBackend) -> list[str]:
-    # ibis 12's DuckDB list_tables() calls a method DuckDB 2.0 removed; ask the catalog directly then.
-    try:
-        return sorted(database.list_tables())
-    except Exception:
+def _redact(url: str) -> str:
+    """A connection URL without its password, for reports."""
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+
+
+@dataclass
+class _Database:
+    """A database source: where its tables are read and checked, and whether rows must stay there."""
+
+    con: ibis.BaseBackend
+    remote: bool  # a server (PostgreSQL, a warehouse): checked there, rows never copied out
+    catalog: str | None = None  # a DuckDB file attached to the load's workspace
+
+    def table(self, name: str) -> ibis.Table:
+        return self.con.table(name, database=(self.catalog, "main")) if self.catalog else self.con.table(name)
+
+    def names(self) -> list[str]:
         try:
-            rows = database.raw_sql("select table_name from information_schema.tables").fetchall()
+            return sorted(self.con.list_tables(database=(self.catalog, "main")) if self.catalog else self.con.list_tables())
         except Exception:
-            return []
-        return sorted(r[0] for r in rows)
+            # ibis 12's DuckDB list_tables() calls a method DuckDB 2.0 removed; ask the catalog directly then.
+            where = f" where table_catalog = '{self.catalog}'" if self.catalog else ""
+            try:
+                rows = self.con.raw_sql(f"select table_name from information_schema.tables{where}").fetchall()
+            except Exception:
+                return []
+            return sorted(r[0] for r in rows)
 
 
-def _connect_source(params: Params) -> ibis.BaseBackend:
+SOURCE_CATALOG = "snb_source"
+
+
+def _connect_source(params: Params, workspace: Workspace) -> _Database:
     source = params.data.source
     try:
-        if "://" in source:
-            return ibis.connect(source)
-        path = Path(source)
+        if "://" in source and not source.startswith("duckdb://"):
+            return _Database(ibis.connect(source), remote=True)
+        path = Path(source.removeprefix("duckdb://"))
         if not path.is_absolute():
             path = (params.source_path.parent if params.source_path else Path.cwd()) / path
         if not path.is_file():
             raise DataError(f"{path}: DuckDB file named in data.source not found.")
-        return ibis.duckdb.connect(str(path), read_only=True)
+        workspace.con.attach(str(path), name=SOURCE_CATALOG, read_only=True)
+        return _Database(workspace.con, remote=False, catalog=SOURCE_CATALOG)
     except DataError:
         raise
     except Exception as exc:  # backends raise their own error types for a bad URL or file
-        raise DataError(f"data.source {source!r}: cannot connect ({type(exc).__name__}: {exc}).") from None
+        raise DataError(f"data.source {_redact(source)!r}: cannot connect ({type(exc).__name__}: {exc}).") from None
 
 
-def _require_columns(name: str, frame: pd.DataFrame, origin: str, unmapped: list[str]) -> None:
+def _require_columns(name: str, present: list[str], origin: str, unmapped: list[str]) -> None:
     spec = schema.TABLES[name]
-    needed = [c for c in spec.required if c not in frame]
-    if name == "deals" and "status" in needed and "stage" in frame:
+    needed = [c for c in spec.required if c not in present]
+    if name == "deals" and "status" in needed and "stage" in present:
         needed.remove("status")  # derived from the stage
     if not needed:
         return
-    present = [c for c in frame.columns if c != ROW]
     column = needed[0]
     if name == "deals" and column == "status":
         hint = "map a status column (won/lost/open) or a stage column"
@@ -258,40 +425,56 @@ def _no_deals_message(account: TableAccount) -> str:
 
 def from_frames(params: Params, frames: dict[str, pd.DataFrame]) -> CrmData:
     """Serve canonical frames that are already clean (tests, notebooks) without files or accounting."""
-    accounts = {}
-    report = LoadReport(accounts, {n: "not_configured" for n in LOAD_ORDER if n not in frames}, "frames", "")
-    return _serve(params, frames, report)
-
-
-def _serve(params: Params, frames: dict[str, pd.DataFrame], report: LoadReport) -> CrmData:
-    con = ibis.duckdb.connect()
+    report = LoadReport({}, {n: "not_configured" for n in LOAD_ORDER if n not in frames}, "frames", "")
+    con = connect(params.data.engine)
     for name, frame in frames.items():
         con.create_table(name, frame)
     return CrmData(params, con, report, tuple(frames))
 
 
-def save_snapshot(frames: dict[str, pd.DataFrame], report: LoadReport, directory: Path) -> Path:
-    """Write the clean tables (Parquet) and the load report, so notebooks skip re-reading sources."""
+EXCLUDED_DIR = "excluded"
+
+
+def save_snapshot(canonical: Canonical, report: LoadReport, directory: Path) -> Path:
+    """Write the clean tables (one Parquet file each, written by the engine) and the load report.
+
+    Excluded rows go to ``excluded/<table>.parquet`` for the audit's export. For a
+    database source no rows are written: kernels rebuild the clean tables over the source.
+    """
     directory.mkdir(parents=True, exist_ok=True)
-    for old in directory.glob("*.parquet"):
+    for old in [*directory.glob("*.parquet"), *directory.glob(f"{EXCLUDED_DIR}/*.parquet")]:
         old.unlink()
-    for name, frame in frames.items():
-        frame.to_parquet(directory / f"{name}.parquet", index=False)
+    in_database = canonical.database is not None
+    if not in_database:
+        for name, table in canonical.tables.items():
+            table.to_parquet(directory / f"{name}.parquet")
+    if canonical.excluded:
+        (directory / EXCLUDED_DIR).mkdir(exist_ok=True)
+        for name, rows in canonical.excluded.items():
+            if report.accounts[name].rows_excluded:
+                rows.to_parquet(directory / EXCLUDED_DIR / f"{name}.parquet")
     (directory / SNAPSHOT_FILE).write_bytes(pickle.dumps(report))
     return directory
 
 
 def load_snapshot(params: Params, directory: Path) -> CrmData:
-    """Serve a snapshot written by :func:`save_snapshot` as Ibis tables on DuckDB.
+    """Serve a snapshot written by :func:`save_snapshot` as Ibis tables.
 
     Nothing is copied: each table is a view over its Parquet file, registered on first
-    use (:meth:`CrmData.table`), so a kernel holds only what its report's queries need.
+    use (:meth:`CrmData.table`), on a DuckDB with salesnb's memory bounds. For a
+    database source the clean tables are rebuilt as expressions over the source.
     """
     directory = Path(directory)
     report_file = directory / SNAPSHOT_FILE
     if not report_file.is_file():
         raise DataError(f"{directory}: not a salesnb data snapshot (no {SNAPSHOT_FILE}).")
     report = pickle.loads(report_file.read_bytes())  # written by save_snapshot in this run
+    excluded = {p.stem: p for p in (directory / EXCLUDED_DIR).glob("*.parquet")}
+    if report.remote:
+        canonical, _ = read_canonical(params, account=False)
+        names = tuple(n for n in LOAD_ORDER if n in canonical.tables)
+        return CrmData(params, canonical.con, report, names, canonical=canonical, excluded_files=excluded)
     files = {path.stem: path for path in directory.glob("*.parquet")}
     names = tuple(n for n in LOAD_ORDER if n in files)
-    return CrmData(params, ibis.duckdb.connect(), report, names, {n: files[n] for n in names})
+    con = connect(params.data.engine)
+    return CrmData(params, con, report, names, {n: files[n] for n in names}, excluded_files=excluded)

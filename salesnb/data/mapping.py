@@ -9,9 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import ibis
+import ibis.expr.types as ir
 import pandas as pd
 
-from salesnb.data.readers import ROW, SourceInfo, read_table_file, resolve_file
+from salesnb.data.engine import Workspace
+from salesnb.data.parse import text
+from salesnb.data.readers import SourceInfo, read_table_file, resolve_file
 from salesnb.errors import DataError
 from salesnb.params import TableSource
 from salesnb.schema import TableSpec
@@ -40,97 +44,148 @@ class LookupResult:
     unmatched_examples: tuple[str, ...]
 
 
+MAPPED = "snb_m_"  # prefix of canonical columns (still raw values) beside the client's columns
+
+
+def mapped(column: str) -> str:
+    return MAPPED + column
+
+
 @dataclass
 class Mapped:
-    frame: pd.DataFrame
-    columns: dict[str, str]  # canonical -> client column (or "constant: …")
+    """The client's rows with the canonical columns added as ``snb_m_<name>`` (raw values)."""
+
+    table: ir.Table
+    headers: tuple[str, ...]
+    columns: dict[str, str]  # canonical -> client column (or "= constant" / "file:column")
     ignored: list[str]
+    raw: ir.Table | None = None  # the client's rows as read
     remaps: list[Remap] = field(default_factory=list)
     lookups: list[LookupResult] = field(default_factory=list)
     lookup_sources: list[SourceInfo] = field(default_factory=list)
 
+    @property
+    def canonical(self) -> list[str]:
+        return [c.removeprefix(MAPPED) for c in self.table.columns if c.startswith(MAPPED)]
 
-def map_table(frame: pd.DataFrame, *, spec: TableSpec, source: TableSource, origin: str, base_dir: Path) -> Mapped:
-    """Rename, fill constants, map values and join lookups; never touches ``frame``."""
-    headers = [c for c in frame.columns if c != ROW]
-    out = pd.DataFrame({ROW: frame[ROW]}) if ROW in frame else pd.DataFrame(index=frame.index)
+
+def map_table(
+    table: ir.Table,
+    headers: tuple[str, ...],
+    *,
+    spec: TableSpec,
+    source: TableSource,
+    origin: str,
+    base_dir: Path,
+    workspace: Workspace,
+) -> Mapped:
+    """Rename, fill constants, map values and join lookups, as expressions over ``table``."""
+    added: dict[str, ir.Value] = {}
     used: dict[str, str] = {}
     for client, targets in source.columns.items():
-        if client not in frame.columns:
+        if client not in headers:
             raise DataError(
                 f"{origin}: column '{client}' named in data.tables.{spec.name}.columns is not in the file; "
                 f"its columns are: {', '.join(headers)}."
             )
         for target in [targets] if isinstance(targets, str) else targets:
-            out[target] = frame[client]
+            added[target] = table[client]
             used[target] = client
     mapped_clients = set(source.columns)
     for name in headers:
         if name in spec.columns and name not in used and name not in mapped_clients:
-            out[name] = frame[name]
+            added[name] = table[name]
             used[name] = name
     for target, value in source.constants.items():
-        out[target] = value
+        added[target] = ibis.literal(str(value))
         used[target] = f"= {value}"
-    result = Mapped(out, used, ignored=[h for h in headers if h not in mapped_clients and h not in used])
-    _map_values(result, source, columns=[c for c in source.values if c in out])
-    for lookup in source.lookups:
-        _join_lookup(result, lookup, spec=spec, origin=origin, base_dir=base_dir)
-    added = {c for lookup in source.lookups for c in lookup.columns.values()}
+    result = Mapped(
+        table.mutate(**{mapped(k): v for k, v in added.items()}),
+        headers,
+        used,
+        ignored=[h for h in headers if h not in mapped_clients and h not in used],
+        raw=table,
+    )
     _map_values(result, source, columns=[c for c in source.values if c in added])
+    for lookup in source.lookups:
+        _join_lookup(result, lookup, spec=spec, origin=origin, base_dir=base_dir, workspace=workspace)
+    looked_up = {c for lookup in source.lookups for c in lookup.columns.values()}
+    _map_values(result, source, columns=[c for c in source.values if c in looked_up])
     return result
 
 
 def _map_values(result: Mapped, source: TableSource, *, columns: list[str]) -> None:
     for column in columns:
-        mapping = source.values[column]
-        text = result.frame[column].astype("string").str.strip()
-        for old, new in mapping.items():
-            hits = text.eq(str(old)).fillna(False)
-            if hits.any():
-                result.remaps.append(Remap(column, str(old), str(new), int(hits.sum())))
-        result.frame[column] = text.replace({str(k): str(v) for k, v in mapping.items()})
+        mapping = {str(k): str(v) for k, v in source.values[column].items()}
+        value = text(result.table[mapped(column)])
+        hits = result.table.aggregate(
+            **{f"h{i}": (value == old).cast("int64").sum() for i, old in enumerate(mapping)}
+        ).to_pandas()
+        for i, (old, new) in enumerate(mapping.items()):
+            count = hits.iloc[0][f"h{i}"] if not hits.empty else 0
+            if pd.notna(count) and int(count):
+                result.remaps.append(Remap(column, old, new, int(count)))
+        result.table = result.table.mutate(**{mapped(column): value.substitute(mapping)})
 
 
-def _join_lookup(result: Mapped, lookup, *, spec: TableSpec, origin: str, base_dir: Path) -> None:
+def _join_lookup(result: Mapped, lookup, *, spec: TableSpec, origin: str, base_dir: Path, workspace) -> None:
     path = resolve_file(base_dir, lookup.file)
     if path is None:
         raise DataError(f"{base_dir / lookup.file}: lookup file for data.tables.{spec.name} not found.")
-    raw = read_table_file(path, encoding=lookup.encoding, delimiter=lookup.delimiter)
-    table = raw.frame
-    missing = [c for c in [lookup.key, *lookup.columns] if c not in table.columns]
+    raw = read_table_file(path, encoding=lookup.encoding, delimiter=lookup.delimiter, workspace=workspace)
+    missing = [c for c in [lookup.key, *lookup.columns] if c not in raw.headers]
     if missing:
         raise DataError(
-            f"{path}: lookup column(s) {missing} not in the file; its columns are: "
-            f"{', '.join(c for c in table.columns if c != ROW)}."
+            f"{path}: lookup column(s) {missing} not in the file; its columns are: {', '.join(raw.headers)}."
         )
-    if lookup.on not in result.frame:
+    if mapped(lookup.on) not in result.table.columns:
         raise DataError(f"{origin}: lookup on '{lookup.on}' but the {spec.name} table has no such column mapped.")
-    keys = table[lookup.key].astype("string").str.strip()
-    repeated = keys[keys.duplicated(keep=False) & keys.notna() & keys.ne("")]
-    if len(repeated):
-        examples = ", ".join(repr(k) for k in repeated.unique()[:5])
+    keys = raw.table.select(snb_key=text(raw.table[lookup.key]), **{f"snb_v{i}": raw.table[c] for i, c in enumerate(lookup.columns)})
+    repeated = (
+        keys.filter(keys.snb_key.notnull()).group_by("snb_key").aggregate(n=ibis._.count()).filter(ibis._.n > 1)
+    )
+    examples = repeated.order_by("snb_key").limit(5).to_pandas()["snb_key"].tolist()
+    if examples:
+        shown = ", ".join(repr(k) for k in examples)
         raise DataError(
-            f"{path}: column '{lookup.key}' repeats keys ({examples}); a lookup needs one row per key, "
+            f"{path}: column '{lookup.key}' repeats keys ({shown}); a lookup needs one row per key, "
             "otherwise the join would multiply rows."
         )
-    on = result.frame[lookup.on].astype("string").str.strip()
-    blank = on.isna() | on.eq("")
-    found = on.isin(set(keys.dropna()))
-    for client_column, target in lookup.columns.items():
-        values = dict(zip(keys, table[client_column], strict=True))
-        result.frame[target] = on.map(values)
+    table = result.table
+    if table._find_backend() is not raw.table._find_backend():
+        # A database source: the (small) lookup file goes to the database as a temporary table.
+        keys = ibis.memtable(keys.to_pyarrow())
+    on = text(table[mapped(lookup.on)])
+    table = table.mutate(snb_on=on)
+    joined = table.left_join(keys, table.snb_on == keys.snb_key)
+    targets = list(lookup.columns.values())
+    joined = joined.select(
+        *[c for c in table.columns if c not in {mapped(t) for t in targets}],
+        **{mapped(t): joined[f"snb_v{i}"] for i, t in enumerate(targets)},
+        snb_found=joined.snb_key.notnull(),
+    )
+    counts = joined.aggregate(
+        matched=joined.snb_found.cast("int64").sum(),
+        blank=joined.snb_on.isnull().cast("int64").sum(),
+        n=joined.count(),
+    ).to_pandas().iloc[0]
+    unmatched_rows = joined.filter(joined.snb_on.notnull() & ~joined.snb_found)
+    top = (
+        unmatched_rows.group_by("snb_on").aggregate(n=ibis._.count()).order_by([ibis.desc("n"), "snb_on"]).limit(5)
+    ).to_pandas()
+    matched, blank = int(counts["matched"] or 0), int(counts["blank"] or 0)
+    for i, (client_column, target) in enumerate(lookup.columns.items()):
         result.columns[target] = f"{Path(path).name}:{client_column}"
-    unmatched = on[~blank & ~found]
+    result.table = joined.drop("snb_on", "snb_found")
     result.lookups.append(
         LookupResult(
             file=Path(path).name,
             on=lookup.on,
-            columns=tuple(lookup.columns.values()),
-            matched=int(found.sum()),
-            unmatched=len(unmatched),
-            blank=int(blank.sum()),
-            unmatched_examples=tuple(str(v) for v in unmatched.value_counts().index[:5]),
+            columns=tuple(targets),
+            matched=matched,
+            unmatched=int(counts["n"]) - matched - blank,
+            blank=blank,
+            unmatched_examples=tuple(str(v) for v in top["snb_on"].tolist()),
         )
     )
     result.lookup_sources.append(raw.info)

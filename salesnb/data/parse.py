@@ -1,22 +1,32 @@
-"""Explicit parsing of dates and amounts as client exports write them.
+"""Explicit parsing of dates and amounts as client exports write them, as engine expressions.
 
-Each parser returns the parsed values and a mask of cells that were filled in but
-could not be parsed, so validation can exclude those rows with a reason. Empty cells
-are missing, not bad.
+Each parser is an Ibis expression builder, so parsing runs where the rows are (the
+embedded DuckDB for files, the client's database for a database source). A parser
+returns the parsed value and a flag for cells that were filled in but could not be
+parsed, so validation can exclude those rows with a reason. Empty cells are missing,
+not bad. Columns that already carry a type (Parquet, XLSX dates, database columns) are
+taken as they are.
+
+``parse_dates`` / ``parse_amounts`` / ``clean_text`` run the same expressions on a
+pandas Series (through an in-memory DuckDB) for tests and notebooks.
 """
 
 from __future__ import annotations
 
 import re
-import warnings
+from dataclasses import dataclass
 
-import numpy as np
+import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
 import pandas as pd
 
 # Date formats tried when the params file gives none. A column uses the one format
-# that parses most of its cells, so 03/04/2025 is never read two ways in one column.
+# that parses most of its cells, so 03/04/2025 is never read two ways in one column;
+# ISO dates (unambiguous) are always accepted too, e.g. real dates from an XLSX cell.
+ISO = "ISO8601"
 DATE_FORMATS: tuple[str, ...] = (
-    "ISO8601",
+    ISO,
     "%Y/%m/%d",
     "%Y/%m/%d %H:%M",
     "%Y/%m/%d %H:%M:%S",
@@ -29,93 +39,160 @@ DATE_FORMATS: tuple[str, ...] = (
     "%d/%m/%Y %H:%M",
     "%Y%m%d",
 )
+FORMAT_SAMPLE = 5000  # non-blank cells per column used to choose the format
 
-_CURRENCY = re.compile(r"(?i)(rmb|cny|usd|eur|gbp|hkd|元|[¥￥$€£\s\u00a0'])")
-_CHINESE_UNITS = {"万": 1e4, "亿": 1e8}
+_ISO_SHAPE = r"^\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|[+-]\d{2}(:?\d{2})?)?$"
+_BLANK_EDGES = "^[\\s\u00a0\u3000]+|[\\s\u00a0\u3000]+$"
+_CURRENCY = "(RMB|rmb|CNY|cny|USD|usd|EUR|eur|GBP|gbp|HKD|hkd|元|[¥￥$€£\\s\u00a0'，,])"
+_NUMBER = r"^[+-]?([0-9]{1,30}(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]{1,2})?$"
+_UNITS = {"万": 1e4, "亿": 1e8}
 
 
-def _blank(values: pd.Series) -> pd.Series:
-    return values.isna() | values.astype("string").str.strip().fillna("").eq("")
+@ibis.udf.scalar.builtin(name="try_strptime")
+def _try_strptime(text: str, fmt: str) -> dt.timestamp:  # DuckDB's strptime returning NULL on failure
+    ...
+
+
+def is_text(value: ir.Value) -> bool:
+    return value.type().is_string()
+
+
+def text(value: ir.Value) -> ir.StringValue:
+    """A cell as stripped text (also of no-break and ideographic spaces); blank cells become NULL."""
+    value = value if is_text(value) else value.cast("string")
+    wide_space = value.contains("\u00a0") | value.contains("\u3000")
+    stripped = ibis.cases((wide_space, value.re_replace(_BLANK_EDGES, "")), else_=value.strip())
+    return stripped.nullif("")
+
+
+def date_expr(value: ir.Value, fmt: str, backend: str) -> ir.TimestampValue:
+    """``value`` parsed as a timestamp with ``fmt`` (NULL where it does not fit)."""
+    cell = text(value)
+    if fmt == ISO:
+        if backend == "duckdb":
+            return cell.try_cast("timestamp")
+        shape = cell.re_search(_ISO_SHAPE)
+        return ibis.cases((shape, cell.left(19).replace("T", " ").cast("timestamp")), else_=ibis.null("timestamp"))
+    if backend == "duckdb":
+        return _try_strptime(cell, fmt)
+    # Other engines' parsers raise (PostgreSQL) or are lenient: accept only cells of the format's shape.
+    return ibis.cases((cell.re_search(_format_shape(fmt)), cell.as_timestamp(fmt)), else_=ibis.null("timestamp"))
+
+
+def _format_shape(fmt: str) -> str:
+    shape = re.escape(fmt)
+    for code, pattern in (("%Y", r"\d{4}"), ("%m", r"\d{1,2}"), ("%d", r"\d{1,2}"), ("%H", r"\d{1,2}")):
+        shape = shape.replace(re.escape(code), pattern)
+    shape = shape.replace(re.escape("%M"), r"\d{2}").replace(re.escape("%S"), r"\d{2}")
+    return f"^{shape}$"
+
+
+@dataclass(frozen=True)
+class Parsed:
+    value: ir.Value
+    bad: ir.BooleanValue
+
+
+def parse_date(value: ir.Value, fmt: str | None, backend: str) -> Parsed:
+    """Dates in one format per column (``fmt``: chosen by :func:`choose_date_format`)."""
+    if value.type().is_timestamp() or value.type().is_date():
+        return Parsed(value.cast("timestamp"), ibis.literal(False))
+    if not is_text(value):
+        # Numbers in a date column (e.g. 20250131 read as an integer) go through the text parser.
+        value = value.cast("string")
+    parsed = date_expr(value, fmt or ISO, backend)
+    if fmt not in (None, ISO):
+        parsed = parsed.fill_null(date_expr(value, ISO, backend))
+    return Parsed(parsed, text(value).notnull() & parsed.isnull())
+
+
+def choose_date_format(table: ir.Table, column: str, backend: str, given: str | None = None) -> str | None:
+    """The format that parses most of the first non-blank cells of ``column`` (one query)."""
+    value = table[column]
+    if not is_text(value) or given:
+        return given
+    sample = table.select(cell=text(value)).filter(lambda t: t.cell.notnull()).limit(FORMAT_SAMPLE)
+    counts = sample.aggregate(
+        **{f"f{i}": date_expr(sample.cell, fmt, backend).count() for i, fmt in enumerate(DATE_FORMATS)}
+    ).to_pandas()
+    if counts.empty:
+        return ISO
+    row = counts.iloc[0].fillna(0).astype(int).tolist()
+    return DATE_FORMATS[max(range(len(row)), key=lambda i: (row[i], -i))]
+
+
+def parse_amount(value: ir.Value, backend: str = "duckdb") -> Parsed:
+    """Money and counts: '¥1,234.50', '1,234', '(200)', '1.5万', 'USD 12'; non-finite values are bad."""
+    if value.type().is_numeric() and not value.type().is_boolean():
+        number = value.cast("float64")
+        finite = number.isinf().fill_null(False) | number.isnan().fill_null(False)
+        return Parsed(ibis.cases((finite, ibis.null("float64")), else_=number), finite)
+    cell = text(value)
+    plain = cell.try_cast("float64") if backend == "duckdb" else None
+    negative = cell.startswith("(") & cell.endswith(")")
+    body = ibis.cases((negative, cell.re_replace(r"^\(|\)$", "")), else_=cell)
+    scale = ibis.literal(1.0)
+    for unit, factor in _UNITS.items():
+        scale = ibis.cases((body.endswith(unit), ibis.literal(factor)), else_=scale)
+    body = body.re_replace("[万亿]$", "").re_replace(_CURRENCY, "")
+    is_number = body.re_search(_NUMBER)
+    number = ibis.cases((is_number, body.cast("float64") * scale), else_=ibis.null("float64"))
+    number = ibis.cases((negative, -number), else_=number)
+    if plain is not None:  # most cells are plain numbers: skip the regular expressions for them
+        finite = plain.notnull() & ~plain.isinf() & ~plain.isnan()
+        number = ibis.cases((finite, plain), else_=number)
+    return Parsed(number, cell.notnull() & number.isnull())
+
+
+# --- the same parsers on a pandas Series (tests, notebooks) ---
+
+
+def _run(values: pd.Series, build) -> pd.DataFrame:
+    con = ibis.duckdb.connect()
+    frame = pd.DataFrame({"v": values.reset_index(drop=True)})
+    if frame["v"].dtype == object:
+        frame["v"] = frame["v"].astype("string")
+    table = con.create_table("v", frame)
+    table = table.mutate(i=ibis.row_number())
+    return build(table).order_by("i").to_pandas().set_index(values.index if len(values) else None)
 
 
 def parse_dates(values: pd.Series, *, date_format: str | None = None) -> tuple[pd.Series, pd.Series]:
     """Parse a column of dates; return (datetime64 values, mask of unparseable cells).
 
-    Cells that are already datetimes (XLSX, Parquet, databases) are kept as they are.
-
     >>> parsed, bad = parse_dates(pd.Series(["2025-01-31", "", "n/a"]))
     >>> parsed.dt.strftime("%Y-%m-%d").tolist(), bad.tolist()
     (['2025-01-31', nan, nan], [False, False, True])
     """
-    if pd.api.types.is_datetime64_any_dtype(values):
-        parsed = values.dt.tz_localize(None) if getattr(values.dt, "tz", None) else values
-        return parsed.astype("datetime64[us]"), pd.Series(False, index=values.index)
-    blank = _blank(values)
-    result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
-    if values.dtype == object:  # XLSX cells may mix real dates and text
-        is_datetime_object = values.map(lambda v: isinstance(v, (pd.Timestamp, np.datetime64)) or hasattr(v, "year"))
-    else:
-        is_datetime_object = pd.Series(False, index=values.index)
-    if is_datetime_object.any():
-        result[is_datetime_object] = pd.to_datetime(values[is_datetime_object], errors="coerce")
-    text = values[~blank & ~is_datetime_object].astype("string").str.strip()
-    if len(text):
-        formats = (date_format,) if date_format else DATE_FORMATS
-        best, best_count = None, -1
-        sample = text.iloc[: min(len(text), 5000)]
-        for fmt in formats:
-            count = _to_datetime(sample, fmt).notna().sum()
-            if count > best_count:
-                best, best_count = fmt, count
-        result[text.index] = _to_datetime(text, best)
-    bad = ~blank & result.isna()
-    return result, bad
+    if pd.api.types.is_datetime64_any_dtype(values) and getattr(values.dt, "tz", None):
+        values = values.dt.tz_localize(None)
 
+    def build(table: ir.Table) -> ir.Table:
+        fmt = choose_date_format(table, "v", "duckdb", date_format)
+        parsed = parse_date(table.v, fmt, "duckdb")
+        return table.select("i", value=parsed.value, bad=parsed.bad)
 
-def _to_datetime(text: pd.Series, fmt: str) -> pd.Series:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        parsed = pd.to_datetime(text, format=fmt, errors="coerce")
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_convert(None)
-    return parsed.astype("datetime64[us]")
+    out = _run(values, build)
+    return out["value"].astype("datetime64[us]"), out["bad"].astype(bool)
 
 
 def parse_amounts(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Parse money and counts: '¥1,234.50', '1,234', '(200)', '1.5万', 'USD 12'.
-
-    Returns (float values, mask of cells that are filled in but not numbers).
+    """Parse money and counts; return (float values, mask of filled-in cells that are not numbers).
 
     >>> parsed, bad = parse_amounts(pd.Series(["¥1,234.50", "(200)", "1.5万", "abc", ""]))
     >>> parsed.tolist()[:3], bad.tolist()
     ([1234.5, -200.0, 15000.0], [False, False, False, True, False])
     """
-    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        return values.astype("float64"), pd.Series(False, index=values.index)
-    blank = _blank(values)
-    numbers = pd.to_numeric(values.astype("string").str.strip(), errors="coerce").astype("float64")
-    todo = numbers.isna() & ~blank
-    if todo.any():  # only cells that are not plain numbers go through the slower cleaning
-        numbers[todo] = _clean_amounts(values[todo])
-    return numbers, ~blank & numbers.isna()
 
+    def build(table: ir.Table) -> ir.Table:
+        parsed = parse_amount(table.v)
+        return table.select("i", value=parsed.value, bad=parsed.bad)
 
-def _clean_amounts(values: pd.Series) -> pd.Series:
-    text = values.astype("string").str.strip()
-    negative = text.str.startswith("(") & text.str.endswith(")")
-    text = text.str.strip("()")
-    scale = pd.Series(1.0, index=values.index)
-    for unit, factor in _CHINESE_UNITS.items():
-        has_unit = text.str.endswith(unit).fillna(False)
-        scale[has_unit] = factor
-        text = text.str.removesuffix(unit)
-    cleaned = text.str.replace(_CURRENCY, "", regex=True).str.replace(",", "", regex=False)
-    cleaned = cleaned.str.replace("，", "", regex=False)
-    numbers = pd.to_numeric(cleaned, errors="coerce").astype("float64") * scale
-    return numbers.where(~negative.fillna(False), -numbers)
+    out = _run(values, build)
+    return out["value"].astype("float64"), out["bad"].astype(bool)
 
 
 def clean_text(values: pd.Series) -> pd.Series:
     """Strip text cells; blank cells become missing."""
-    text = values.astype("string").str.strip()
-    return text.mask(text.eq(""))
+    out = _run(values, lambda table: table.select("i", value=text(table.v)))
+    return out["value"].astype("string")

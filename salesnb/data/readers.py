@@ -1,7 +1,10 @@
-"""Read client files (CSV, XLSX, Parquet) into frames of raw values, without guessing types.
+"""Read client files (CSV, XLSX, Parquet) into the load's DuckDB as tables of raw values.
 
-Parsing dates and amounts happens later, explicitly, in :mod:`salesnb.data.parse`.
-Encodings are decoded in Python (DuckDB has no encodings extension here).
+Nothing is typed by guessing: CSV cells arrive as text, Parquet and XLSX columns keep
+the types the file stores. Parsing dates and amounts happens later, explicitly, in
+:mod:`salesnb.data.parse`. DuckDB reads CSV and Parquet itself; what it cannot
+(non-UTF-8 encodings, XLSX) is decoded in Python, streaming, and handed over.
+Each table carries ``_row``, the row number as a spreadsheet shows it.
 """
 
 from __future__ import annotations
@@ -11,11 +14,16 @@ import csv
 import hashlib
 import io
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from pathlib import Path
 
+import ibis
+import ibis.expr.types as ir
 import pandas as pd
+import pyarrow as pa
 
 from salesnb.config import SNIFF_BYTES
+from salesnb.data.engine import Workspace
 from salesnb.errors import DataError
 
 ROW = "_row"  # source row number kept for example rows (spreadsheet numbering: header is row 1)
@@ -23,6 +31,7 @@ CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
 SUPPORTED = CSV_SUFFIXES | EXCEL_SUFFIXES | PARQUET_SUFFIXES
+UTF8 = ("utf-8", "utf-8-sig", "utf8", "ascii")
 
 
 @dataclass(frozen=True)
@@ -40,8 +49,17 @@ class SourceInfo:
 
 @dataclass(frozen=True)
 class RawTable:
-    frame: pd.DataFrame
+    """A file's rows as an Ibis table in the workspace (``_row`` first, then the file's columns)."""
+
+    table: ir.Table
     info: SourceInfo
+    headers: tuple[str, ...]
+    workspace: Workspace
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The rows in pandas, in file order (small files: tests, lookups)."""
+        return self.table.order_by(ROW).to_pandas()
 
 
 def resolve_file(base_dir: Path, pattern: str) -> Path | None:
@@ -56,51 +74,62 @@ def resolve_file(base_dir: Path, pattern: str) -> Path | None:
 
 
 def read_table_file(
-    path: Path, *, encoding: str = "auto", delimiter: str = "auto", sheet: str | int | None = None
+    path: Path,
+    *,
+    encoding: str = "auto",
+    delimiter: str = "auto",
+    sheet: str | int | None = None,
+    workspace: Workspace | None = None,
 ) -> RawTable:
-    """Read one file into a frame of raw values indexed by nothing, with a ``_row`` column."""
+    """Read one file into ``workspace`` (a private one when not given) as a table of raw values."""
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: file not found.")
     size = path.stat().st_size
     if size == 0:
         raise DataError(f"{path}: the file is empty (0 bytes).")
+    workspace = workspace or Workspace()
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
-        frame, used_encoding, used_delimiter = _read_csv(path, encoding, delimiter)
-        info_extra = {"encoding": used_encoding, "delimiter": used_delimiter}
+        table, headers, extra = _read_csv(workspace, path, encoding, delimiter)
     elif suffix in EXCEL_SUFFIXES:
-        frame, sheet_name = _read_excel(path, sheet)
-        info_extra = {"sheet": sheet_name}
+        table, headers, extra = _read_excel(workspace, path, sheet)
     elif suffix in PARQUET_SUFFIXES:
-        frame = _read_parquet(path)
-        info_extra = {}
+        table, headers, extra = _read_parquet(workspace, path)
     elif suffix == ".xls":
         raise DataError(f"{path}: old .xls workbooks are not supported; save it as .xlsx or CSV.")
     else:
         raise DataError(f"{path}: unsupported file type '{suffix}'; use CSV, XLSX or Parquet.")
-    frame.columns = [_clean_header(c) for c in frame.columns]
-    _check_headers(path, frame)
-    if frame.empty:
+    rows = int(table.count().to_pyarrow().as_py())
+    if rows == 0:
         raise DataError(f"{path}: the file has a header but no data rows.")
-    first_row = 1 if suffix in PARQUET_SUFFIXES else 2
-    frame.insert(0, ROW, range(first_row, first_row + len(frame)))
-    info = SourceInfo(str(path), _sha256(path), size, len(frame), **info_extra)
-    return RawTable(frame.reset_index(drop=True), info)
+    info = SourceInfo(str(path), _sha256(path), size, rows, **extra)
+    return RawTable(table, info, tuple(headers), workspace)
 
 
 def _clean_header(name: object) -> str:
     return str(name).replace("\ufeff", "").strip()
 
 
-def _check_headers(path: Path, frame: pd.DataFrame) -> None:
-    names = list(frame.columns)
-    doubled = sorted({n for n in names if names.count(n) > 1})
+def _check_headers(path: Path, names: list[str]) -> None:
+    doubled = sorted({n for n in names if names.count(n) > 1 and n})
     if doubled:
         raise DataError(f"{path}: the header repeats column(s) {doubled}; column names must be unique.")
-    unnamed = [i + 1 for i, n in enumerate(names) if n == "" or n.startswith("Unnamed:")]
-    if unnamed and len(unnamed) == len(names):
+    if not names or all(n == "" for n in names):
         raise DataError(f"{path}: the first row has no column names; the file needs a header row.")
+
+
+def _named(names: list[str]) -> list[str]:
+    """Blank header cells get a name so their columns can still be shown as 'column N'."""
+    return [n or f"column {i + 1}" for i, n in enumerate(names)]
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 def detect_encoding(sample: bytes, *, complete: bool = True) -> str:
@@ -160,7 +189,7 @@ def detect_delimiter(text: str) -> str:
         return best if counts[best] else ","
 
 
-def _read_csv(path: Path, encoding: str, delimiter: str) -> tuple[pd.DataFrame, str, str]:
+def _read_csv(workspace: Workspace, path: Path, encoding: str, delimiter: str):
     with path.open("rb") as handle:
         sample = handle.read(SNIFF_BYTES)
     if encoding in ("auto", "", None):
@@ -169,38 +198,90 @@ def _read_csv(path: Path, encoding: str, delimiter: str) -> tuple[pd.DataFrame, 
         codecs.lookup(encoding)
     except LookupError:
         raise DataError(f"{path}: unknown encoding '{encoding}' in the params file.") from None
-    try:
-        text = path.read_bytes().decode(encoding)
-    except UnicodeDecodeError as exc:
-        context = exc.object[max(0, exc.start - 20) : exc.end + 20]
-        raise DataError(
-            f"{path}: cannot be read as {encoding}: byte {exc.start} ({context!r}) is invalid. "
-            "Set the table's 'encoding' in the params file (e.g. utf-8, gb18030, cp1252)."
-        ) from None
-    text = text.removeprefix("\ufeff")
-    if delimiter in ("auto", "", None):
-        delimiter = detect_delimiter(text[:SNIFF_BYTES])
-    delimiter = {"\\t": "\t", "tab": "\t"}.get(delimiter, delimiter)
+    if encoding.lower().replace("_", "-") in UTF8:
+        source = path
+        _check_utf8(path, encoding)
+    else:
+        source = _transcode(path, encoding, workspace.path(workspace.name("utf8") + ".csv"))
+    text = _decode_sample(sample, encoding).removeprefix("\ufeff")
     if not text.strip():
         raise DataError(f"{path}: the file is empty.")
-    # pandas silently renames a repeated header to "name.1"; the client must hear about it.
-    header = next(csv.reader(io.StringIO(text.split("\n", 1)[0]), delimiter=delimiter), [])
-    header = [_clean_header(h) for h in header]
-    doubled = sorted({h for h in header if header.count(h) > 1 and h})
-    if doubled:
-        raise DataError(f"{path}: the header repeats column(s) {doubled}; column names must be unique.")
+    if delimiter in ("auto", "", None):
+        delimiter = detect_delimiter(text)
+    delimiter = {"\\t": "\t", "tab": "\t"}.get(delimiter, delimiter)
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    header = [_clean_header(h) for h in next(csv.reader(io.StringIO(first), delimiter=delimiter), [])]
+    _check_headers(path, header)
+    header = _named(header)
+    columns = ", ".join(f"{_sql_text(f'c{i}')}: 'VARCHAR'" for i in range(len(header)))
+    select = ", ".join(f"c{i} AS {_quote(name)}" for i, name in enumerate(header))
+    name = workspace.name("raw")
+    options = (
+        f"header = true, auto_detect = false, columns = {{{columns}}}, delim = {_sql_text(delimiter)}, "
+        "quote = '\"', escape = '\"', null_padding = true, strict_mode = true, skip = 0"
+    )
     try:
-        frame = pd.read_csv(
-            io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, na_filter=False, engine="c"
+        workspace.con.raw_sql(
+            f"CREATE TABLE {name} AS SELECT {select} FROM read_csv({_sql_text(str(source))}, {options})"
         )
-    except pd.errors.ParserError as exc:
-        raise DataError(f"{path}: not a well-formed CSV with delimiter {delimiter!r}: {exc}") from None
-    except pd.errors.EmptyDataError:
-        raise DataError(f"{path}: the file is empty.") from None
-    return frame, encoding, delimiter
+    except Exception as exc:  # duckdb.Error: a ragged or badly quoted file
+        message = str(exc).split("\n")[0]
+        raise DataError(f"{path}: not a well-formed CSV with delimiter {delimiter!r}: {message}") from None
+    return _view(workspace, f"SELECT rowid + 2 AS {ROW}, * FROM {name}"), header, {"encoding": encoding, "delimiter": delimiter}
 
 
-def _read_excel(path: Path, sheet: str | int | None) -> tuple[pd.DataFrame, str]:
+def _decode_sample(sample: bytes, encoding: str) -> str:
+    return codecs.getincrementaldecoder(encoding)(errors="replace").decode(sample, final=False)
+
+
+def _check_utf8(path: Path, encoding: str) -> None:
+    """Stream the file through the decoder so a bad byte is reported with its offset."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 22), b""):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                _decode_error(path, encoding, block, exc, offset)
+            offset += len(block)
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            _decode_error(path, encoding, b"", exc, offset)
+
+
+def _transcode(path: Path, encoding: str, target: Path) -> Path:
+    """Decode ``path`` from ``encoding`` into a UTF-8 copy, block by block."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset = 0
+    with path.open("rb") as source, target.open("w", encoding="utf-8", newline="") as out:
+        for block in iter(lambda: source.read(1 << 22), b""):
+            try:
+                out.write(decoder.decode(block))
+            except UnicodeDecodeError as exc:
+                _decode_error(path, encoding, block, exc, offset)
+            offset += len(block)
+        out.write(decoder.decode(b"", final=True))
+    return target
+
+
+def _decode_error(path: Path, encoding: str, block: bytes, exc: UnicodeDecodeError, offset: int):
+    context = block[max(0, exc.start - 20) : exc.end + 20]
+    raise DataError(
+        f"{path}: cannot be read as {encoding}: byte {offset + exc.start} ({context!r}) is invalid. "
+        "Set the table's 'encoding' in the params file (e.g. utf-8, gb18030, cp1252)."
+    ) from None
+
+
+def _view(workspace: Workspace, query: str) -> ir.Table:
+    # ibis 12's con.sql() asks DuckDB 2.0 for a method it removed; a named view works.
+    name = workspace.name("view")
+    workspace.con.raw_sql(f"CREATE VIEW {name} AS {query}")
+    return workspace.con.table(name)
+
+
+def _read_excel(workspace: Workspace, path: Path, sheet: str | int | None):
     from openpyxl import load_workbook
 
     try:
@@ -219,25 +300,74 @@ def _read_excel(path: Path, sheet: str | int | None) -> tuple[pd.DataFrame, str]
             name = sheet
         else:
             raise DataError(f"{path}: has no sheet '{sheet}'; its sheets are {names}.")
-        rows = list(workbook[name].iter_rows(values_only=True))
+        rows = workbook[name].iter_rows(values_only=True)
+        header_row = next(rows, None)
+        if header_row is None:
+            raise DataError(f"{path}: sheet '{name}' is empty.")
+        header = [_clean_header("" if v is None else v) for v in header_row]
+        while header and header[-1] == "":
+            header.pop()
+        _check_headers(path, header)
+        header = _named(header)
+        width = len(header)
+        columns: list[list] = [[] for _ in range(width)]
+        blank_tail = 0
+        for row in rows:
+            values = list(row[:width]) + [None] * (width - len(row))
+            blank = all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
+            blank_tail = blank_tail + 1 if blank else 0
+            for column, value in zip(columns, values, strict=True):
+                column.append(value)
     finally:
         workbook.close()
-    while rows and all(v is None or str(v).strip() == "" for v in rows[-1]):
-        rows.pop()
-    if not rows:
-        raise DataError(f"{path}: sheet '{name}' is empty.")
-    header = ["" if v is None else str(v) for v in rows[0]]
-    width = len(header)
-    body = [list(r[:width]) + [None] * (width - len(r)) for r in rows[1:]]
-    frame = pd.DataFrame(body, columns=header, dtype=object)
-    return frame, name
+    if blank_tail:
+        columns = [column[:-blank_tail] for column in columns]
+    n = len(columns[0]) if columns else 0
+    arrays = {ROW: pa.array(range(2, 2 + n), pa.int64())}
+    arrays.update({title: _excel_column(values) for title, values in zip(header, columns, strict=True)})
+    table_name = workspace.name("raw")
+    workspace.con.create_table(table_name, pa.table(arrays))
+    return workspace.con.table(table_name), header, {"sheet": name}
 
 
-def _read_parquet(path: Path) -> pd.DataFrame:
+def _excel_column(values: list) -> pa.Array:
+    """One typed column when every filled cell has that type (dates, whole numbers, numbers), else text."""
+    filled = [v for v in values if v is not None and not (isinstance(v, str) and not v.strip())]
+    if filled and all(isinstance(v, datetime | date) for v in filled):
+        return pa.array([_as_datetime(v) if v is not None else None for v in values], pa.timestamp("us"))
+    if filled and all(isinstance(v, int) and not isinstance(v, bool) for v in filled):
+        return pa.array([v if isinstance(v, int) else None for v in values], pa.int64())
+    if filled and all(isinstance(v, int | float) and not isinstance(v, bool) for v in filled):
+        return pa.array([float(v) if isinstance(v, int | float) else None for v in values], pa.float64())
+    return pa.array([_excel_text(v) for v in values], pa.string())
+
+
+def _as_datetime(value: date) -> datetime:
+    return value if isinstance(value, datetime) else datetime.combine(value, time())
+
+
+def _excel_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_parquet(workspace: Workspace, path: Path):
     try:
-        return pd.read_parquet(path)
-    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError … for a damaged file
-        raise DataError(f"{path}: cannot be read as Parquet ({type(exc).__name__}: {exc}).") from None
+        table = _view(
+            workspace,
+            f"SELECT file_row_number + 1 AS {ROW}, * EXCLUDE (file_row_number) "
+            f"FROM read_parquet({_sql_text(str(path))}, file_row_number = true)",
+        )
+    except Exception as exc:  # duckdb raises for a damaged or non-Parquet file
+        raise DataError(f"{path}: cannot be read as Parquet ({type(exc).__name__}: {str(exc)[:200]}).") from None
+    headers = [c for c in table.columns if c != ROW]
+    _check_headers(path, headers)
+    return table, headers, {}
 
 
 def _sha256(path: Path) -> str:

@@ -1,9 +1,10 @@
 """Validation with row accounting: every row read is used or excluded with a named reason.
 
-A row failing several checks is excluded once, under the first reason in the
-table's rule order, so ``read = used + Σ excluded`` always holds. Rows kept despite
-a problem (an open deal without an amount, a deal without an account) are counted
-as *flags* so the audit shows them too.
+Rules are engine expressions, so they run where the rows are. A row failing several
+checks is excluded once, under the first reason in the table's rule order, so
+``read = used + Σ excluded`` always holds. Rows kept despite a problem (an open deal
+without an amount, a deal without an account) are counted as *flags* so the audit
+shows them too.
 
 Reason codes look like ``duplicate_id`` or ``missing:created_at``; the report
 turns them into words through the label table.
@@ -11,14 +12,15 @@ turns them into words through the label table.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import numpy as np
+import ibis
+import ibis.expr.types as ir
 import pandas as pd
 
 from salesnb import schema
-from salesnb.data.parse import clean_text, parse_amounts, parse_dates
+from salesnb.data.mapping import MAPPED, Mapped
+from salesnb.data.parse import choose_date_format, parse_amount, parse_date, text
 from salesnb.data.readers import ROW
 from salesnb.params import StageConfig
 
@@ -30,6 +32,11 @@ STATUS_WORDS = {
 }
 _STATUS_LOOKUP = {word: status for status, words in STATUS_WORDS.items() for word in words}
 
+PARSED = "snb_p_"  # parsed canonical value
+BAD = "snb_b_"  # cell filled in but not parseable
+REASON = "snb_reason"  # first failing rule, NULL for a used row
+FLAG = "snb_f_"  # flag i hit on a used row
+
 
 @dataclass(frozen=True)
 class RowIssue:
@@ -38,245 +45,304 @@ class RowIssue:
     reason: str
     count: int
     examples: pd.DataFrame
-    rows: pd.DataFrame | None = None  # every excluded row as read (None for flags)
-
-
-@dataclass
-class Validated:
-    frame: pd.DataFrame
-    excluded: list[RowIssue] = field(default_factory=list)
-    flagged: list[RowIssue] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class Context:
-    """What validation of one table may look up in tables already loaded."""
+    """What validation of one table may look up in tables already loaded (clean tables)."""
 
     stages: StageConfig
-    rep_ids: np.ndarray | None = None  # object arrays: pandas' object isin hashes them fast
-    deal_ids: np.ndarray | None = None
+    rep_ids: ir.Table | None = None  # the clean reps table
+    deal_ids: ir.Table | None = None  # the clean deals table
     example_rows: int = 5
+    backend: str = "duckdb"
+    date_format: str | None = None
+    keep_raw: bool = False  # carry the client's columns along (row numbers not stable in the source)
 
 
-Rule = tuple[str, Callable[[pd.DataFrame], pd.Series]]
+@dataclass
+class Checked:
+    """The client's rows with parsed canonical columns, the reason each is excluded and its flags."""
+
+    name: str
+    table: ir.Table
+    raw: ir.Table  # the client's rows as read, with _row
+    headers: tuple[str, ...]
+    canonical: list[str]
+    rules: list[str]
+    flags: list[tuple[str, str | None]] = field(default_factory=list)  # (code, column cleared when hit)
+    date_formats: dict[str, str | None] = field(default_factory=dict)
 
 
-def validate(table: str, raw: pd.DataFrame, ctx: Context) -> Validated:
-    """Parse the canonical columns of ``raw`` and split rows into used and excluded."""
-    spec = schema.TABLES[table]
-    parsed, bad = _parse(raw, spec)
-    if table == "deals":
-        # Whether status was given or derived from the stage decides which reason names the problem.
-        parsed.attrs["status_given"] = "status" in parsed
-        parsed["status"] = derive_status(parsed, ctx.stages)
-    rules, flags = _RULES[table](parsed, bad, ctx)
-    reason = pd.Series(pd.NA, index=raw.index, dtype="object")
-    for code, test in rules:
-        hit = test(parsed).fillna(False).astype(bool) & reason.isna()
-        reason[hit] = code
-    excluded = [
-        RowIssue(
-            code,
-            int(count),
-            _examples(raw, reason.eq(code), ctx.example_rows),
-            raw.loc[reason.eq(code)].astype("string").reset_index(drop=True),
-        )
-        for code, count in reason.value_counts(sort=False).items()
-    ]
-    order = [code for code, _ in rules]
-    excluded.sort(key=lambda issue: order.index(issue.reason))
-    keep = reason.isna()
-    flagged = []
-    for code, test, clear in flags:
-        hit = test(parsed).fillna(False).astype(bool) & keep
-        if hit.any():
-            flagged.append(RowIssue(code, int(hit.sum()), _examples(raw, hit, ctx.example_rows)))
-            if clear:
-                parsed.loc[hit, clear] = pd.NA if spec.columns[clear] == schema.TEXT else None
-    clean = parsed.loc[keep].drop(columns=[ROW], errors="ignore").reset_index(drop=True)
-    return Validated(_canonical_dtypes(clean, spec), excluded, flagged)
+class _Cols:
+    """Parsed canonical columns of the table being checked; absent ones are None."""
+
+    def __init__(self, table: ir.Table, canonical: list[str]):
+        self.table, self.names = table, set(canonical)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.names
+
+    def __getitem__(self, name: str) -> ir.Value:
+        return self.table[PARSED + name]
+
+    def bad(self, name: str) -> ir.BooleanValue:
+        return self.table[BAD + name] if name in self.names else ibis.literal(False)
+
+    def missing(self, name: str) -> ir.BooleanValue:
+        return self[name].isnull() if name in self else ibis.literal(False)
+
+    def before(self, later: str, earlier: str) -> ir.BooleanValue:
+        if later not in self or earlier not in self:
+            return ibis.literal(False)
+        return self[later] < self[earlier]
+
+    def not_in(self, name: str, known: ir.Table | None, key: str) -> ir.BooleanValue:
+        if known is None or name not in self:
+            return ibis.literal(False)
+        return self[name].notnull() & ~self[name].isin(known[key])
 
 
-def derive_status(frame: pd.DataFrame, stages: StageConfig) -> pd.Series:
-    """open/won/lost from a status column (with common words) or else from the stage.
-
-    >>> stages = StageConfig(order=["Lead", "Won"], won="Won", lost="Lost")
-    >>> derive_status(pd.DataFrame({"stage": ["Lead", "Won", "Lost", "Odd"]}), stages).tolist()
-    ['open', 'won', 'lost', <NA>]
-    """
-    if "status" in frame:
-        words = frame["status"].astype("string").str.strip().str.lower()
-        status = words.map(_STATUS_LOOKUP).astype("string")
-        if "stage" in frame:
-            from_stage = _status_from_stage(frame["stage"], stages)
-            status = status.fillna(from_stage)
-        return status
-    return _status_from_stage(frame["stage"], stages)
-
-
-def _status_from_stage(stage: pd.Series, stages: StageConfig) -> pd.Series:
-    mapping = {name: schema.OPEN for name in stages.order}
-    mapping[stages.won] = schema.WON
-    mapping[stages.lost] = schema.LOST
-    return stage.astype("string").str.strip().map(mapping).astype("string")
-
-
-def _parse(raw: pd.DataFrame, spec: schema.TableSpec) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
-    parsed = pd.DataFrame({ROW: raw[ROW]}, index=raw.index) if ROW in raw else pd.DataFrame(index=raw.index)
-    bad: dict[str, pd.Series] = {}
-    for column, kind in spec.columns.items():
-        if column not in raw:
-            continue
+def check(name: str, source: Mapped, ctx: Context) -> Checked:
+    """Parse the canonical columns and add the exclusion reason and flags, as one expression."""
+    spec = schema.TABLES[name]
+    table = source.table
+    canonical = [c for c in source.canonical if c in spec.columns]
+    parsed: dict[str, ir.Value] = {}
+    formats: dict[str, str | None] = {}
+    for column in canonical:
+        kind, value = spec.columns[column], table[MAPPED + column]
         if kind == schema.DATE:
-            parsed[column], bad[column] = parse_dates(raw[column])
+            formats[column] = choose_date_format(table, MAPPED + column, ctx.backend, ctx.date_format)
+            result = parse_date(value, formats[column], ctx.backend)
+            parsed[PARSED + column], parsed[BAD + column] = result.value, result.bad
         elif kind == schema.NUMBER:
-            parsed[column], bad[column] = parse_amounts(raw[column])
+            result = parse_amount(value, ctx.backend)
+            parsed[PARSED + column], parsed[BAD + column] = result.value, result.bad
         else:
-            parsed[column] = clean_text(raw[column])
-    return parsed, bad
+            parsed[PARSED + column] = text(value)
+    status_given = "status" in canonical
+    if name == "deals":
+        parsed[PARSED + "status"] = derive_status(
+            text(table[MAPPED + "status"]) if status_given else None,
+            parsed.get(PARSED + "stage"),
+            ctx.stages,
+        )
+        if "status" not in canonical:
+            canonical.append("status")
+    # The client's columns stay in the raw table (joined back by _row for example rows), unless
+    # row numbers are not stable there (a database table), where they travel with the checked rows.
+    keep = [ROW, *source.headers] if ctx.keep_raw else [ROW]
+    table = table.select(*keep, **parsed)
+    cols = _Cols(table, canonical)
+    windows = _windows(name, cols)
+    if windows:
+        table = table.mutate(**windows)
+        cols = _Cols(table, canonical)
+    rules, flags = _RULES[name](cols, ctx, status_given)
+    reason = ibis.cases(*[(test.fill_null(False), code) for code, test in rules], else_=ibis.null("string"))
+    table = table.mutate(**{REASON: reason}).drop(*windows)
+    used = table[REASON].isnull()
+    table = table.mutate(
+        **{f"{FLAG}{i}": (test.fill_null(False) & used) for i, (_, test, _) in enumerate(_bind(flags, table, canonical))}
+    )
+    return Checked(
+        name,
+        table,
+        source.raw,
+        source.headers,
+        canonical,
+        [code for code, _ in rules],
+        [(code, clear) for code, _, clear in flags],
+        formats,
+    )
 
 
-def _missing(column: str) -> Callable[[pd.DataFrame], pd.Series]:
-    return lambda f: f[column].isna() if column in f else pd.Series(False, index=f.index)
+def _bind(flags, table: ir.Table, canonical: list[str]):
+    """Flag tests are written against the parsed columns; rebind them to ``table`` (with the reason)."""
+    cols = _Cols(table, canonical)
+    return [(code, test(cols), clear) for code, test, clear in flags]
 
 
-def _bad(bad: dict[str, pd.Series], column: str) -> Callable[[pd.DataFrame], pd.Series]:
-    return lambda f: bad.get(column, pd.Series(False, index=f.index))
+def clean(checked: Checked) -> ir.Table:
+    """The used rows with canonical names and types; flagged values that cannot be trusted cleared."""
+    table = checked.table.filter(checked.table[REASON].isnull())
+    spec_columns = schema.TABLES[checked.name].columns
+    out = {}
+    for column in checked.canonical:
+        value = table[PARSED + column]
+        for i, (_, clear) in enumerate(checked.flags):
+            if clear == column:
+                value = ibis.cases((table[f"{FLAG}{i}"], ibis.null(value.type())), else_=value)
+        kind = spec_columns.get(column)
+        if kind == schema.DATE:
+            value = value.cast("timestamp")
+        elif kind == schema.NUMBER:
+            value = value.cast("float64")
+        else:
+            value = value.cast("string")
+        out[column] = value
+    return table.select(**out)
 
 
-def _not_in(column: str, known: np.ndarray | None) -> Callable[[pd.DataFrame], pd.Series]:
-    if known is None:
-        return lambda f: pd.Series(False, index=f.index)
-
-    def test(f: pd.DataFrame) -> pd.Series:
-        if column not in f:
-            return pd.Series(False, index=f.index)
-        # Arrow-backed string isin converts every known value to a scalar; object isin hashes.
-        return f[column].notna() & ~f[column].astype(object).isin(known)
-
-    return test
-
-
-def _before(later: str, earlier: str) -> Callable[[pd.DataFrame], pd.Series]:
-    def test(f: pd.DataFrame) -> pd.Series:
-        if later not in f or earlier not in f:
-            return pd.Series(False, index=f.index)
-        return f[later] < f[earlier]
-
-    return test
+def derive_status(
+    status: ir.StringValue | None, stage: ir.StringValue | None, stages: StageConfig
+) -> ir.StringValue:
+    """open/won/lost from a status column (with common words) or else from the stage."""
+    from_stage = None
+    if stage is not None:
+        mapping = {name: schema.OPEN for name in stages.order}
+        mapping[stages.won] = schema.WON
+        mapping[stages.lost] = schema.LOST
+        from_stage = stage.substitute(mapping, else_=ibis.null("string"))
+    if status is not None:
+        words = status.lower().substitute(_STATUS_LOOKUP, else_=ibis.null("string"))
+        return words if from_stage is None else words.fill_null(from_stage)
+    if from_stage is None:
+        return ibis.null("string")
+    return from_stage
 
 
-def _deal_rules(parsed: pd.DataFrame, bad: dict, ctx: Context):
-    closed = parsed["status"].isin(schema.CLOSED_STATUSES)
-    is_open = parsed["status"].eq(schema.OPEN)
-    unknown_status = "unknown_status" if parsed.attrs["status_given"] else "unknown_stage"
-    rules: list[Rule] = [
-        ("missing:deal_id", _missing("deal_id")),
-        ("duplicate_id", lambda f: f["deal_id"].notna() & f["deal_id"].duplicated(keep="first")),
-        ("missing:rep_id", _missing("rep_id")),
-        ("unknown_rep", _not_in("rep_id", ctx.rep_ids)),
-        (unknown_status, lambda f: f["status"].isna()),
-        ("bad:created_at", _bad(bad, "created_at")),
-        ("missing:created_at", lambda f: f["created_at"].isna() & closed),
-        ("bad:amount", _bad(bad, "amount")),
-        ("negative_amount", lambda f: f["amount"] < 0),
-        ("missing:amount", lambda f: f["amount"].isna() & parsed["status"].eq(schema.WON)),
-        ("bad:closed_at", _bad(bad, "closed_at")),
-        ("missing:closed_at", lambda f: f["closed_at"].isna() & closed if "closed_at" in f else closed),
-        ("closed_before_created", _before("closed_at", "created_at")),
+def _repeated(cols: _Cols, keys: list[str]) -> ir.BooleanValue:
+    """Rows whose key was already seen on an earlier row (NULL keys count as equal, like pandas)."""
+    table = cols.table
+    first = table.group_by([table[PARSED + k] for k in keys]).aggregate(snb_first=table[ROW].min())
+    return ~table[ROW].isin(first.snb_first)
+
+
+def _windows(name: str, cols: _Cols) -> dict[str, ir.Value]:
+    """Duplicate checks compare rows with each other; computed as a column before the reason."""
+    keys = {"deals": ["deal_id"], "reps": ["rep_id"], "stage_history": ["deal_id", "stage", "entered_at"]}
+    if name in keys and set(keys[name]) <= cols.names:
+        return {"snb_dup": _repeated(cols, keys[name])}
+    return {}
+
+
+def _dup(cols: _Cols) -> ir.BooleanValue:
+    return cols.table["snb_dup"] if "snb_dup" in cols.table.columns else ibis.literal(False)
+
+
+def _deal_rules(c: _Cols, ctx: Context, status_given: bool):
+    status = c["status"]
+    closed = status.isin(schema.CLOSED_STATUSES)
+    won = status == schema.WON
+    unknown_status = "unknown_status" if status_given else "unknown_stage"
+    rules = [
+        ("missing:deal_id", c.missing("deal_id")),
+        ("duplicate_id", c["deal_id"].notnull() & _dup(c) if "deal_id" in c else ibis.literal(False)),
+        ("missing:rep_id", c.missing("rep_id")),
+        ("unknown_rep", c.not_in("rep_id", ctx.rep_ids, "rep_id")),
+        (unknown_status, status.isnull()),
+        ("bad:created_at", c.bad("created_at")),
+        ("missing:created_at", c.missing("created_at") & closed),
+        ("bad:amount", c.bad("amount")),
+        ("negative_amount", c["amount"] < 0 if "amount" in c else ibis.literal(False)),
+        ("missing:amount", c.missing("amount") & won),
+        ("bad:closed_at", c.bad("closed_at")),
+        ("missing:closed_at", (c.missing("closed_at") if "closed_at" in c else ibis.literal(True)) & closed),
+        ("closed_before_created", c.before("closed_at", "created_at")),
     ]
+
+    def is_open(k: _Cols) -> ir.BooleanValue:
+        return k["status"] == schema.OPEN
+
     flags = [
-        ("open_without_created_at", lambda f: f["created_at"].isna() & is_open, None),
-        ("open_without_amount", lambda f: f["amount"].isna() & is_open, None),
-        ("won_with_zero_amount", lambda f: f["amount"].eq(0) & parsed["status"].eq(schema.WON), None),
+        ("open_without_created_at", lambda k: k.missing("created_at") & is_open(k), None),
+        ("open_without_amount", lambda k: k.missing("amount") & is_open(k), None),
+        (
+            "won_with_zero_amount",
+            lambda k: (k["amount"] == 0) & (k["status"] == schema.WON) if "amount" in k else ibis.literal(False),
+            None,
+        ),
         (
             "open_with_closed_at",
-            lambda f: f["closed_at"].notna() & is_open if "closed_at" in f else ~is_open & is_open,
+            lambda k: k["closed_at"].notnull() & is_open(k) if "closed_at" in k else ibis.literal(False),
             "closed_at",
         ),
-        ("blank:account_id", _missing("account_id"), None),
-        ("bad:expected_close_at", _bad(bad, "expected_close_at"), "expected_close_at"),
+        ("blank:account_id", lambda k: k.missing("account_id"), None),
+        ("bad:expected_close_at", lambda k: k.bad("expected_close_at"), "expected_close_at"),
     ]
-    if "stage" in parsed and parsed.attrs["status_given"]:
-        known = set(ctx.stages.order) | {ctx.stages.lost}
-        flags.append(("unknown_stage", lambda f: f["stage"].notna() & ~f["stage"].isin(known), None))
+    if "stage" in c and status_given:
+        known = [*ctx.stages.order, ctx.stages.lost]
+        flags.append(("unknown_stage", lambda k: k["stage"].notnull() & ~k["stage"].isin(known), None))
     return rules, flags
 
 
-def _history_rules(parsed: pd.DataFrame, bad: dict, ctx: Context):
-    known = set(ctx.stages.order) | {ctx.stages.lost}
-    rules: list[Rule] = [
-        ("missing:deal_id", _missing("deal_id")),
-        ("unknown_deal", _not_in("deal_id", ctx.deal_ids)),
-        ("missing:stage", _missing("stage")),
-        ("unknown_stage", lambda f: ~f["stage"].isin(known)),
-        ("bad:entered_at", _bad(bad, "entered_at")),
-        ("missing:entered_at", _missing("entered_at")),
-        ("duplicate_entry", lambda f: f.duplicated(["deal_id", "stage", "entered_at"], keep="first")),
-        ("exited_before_entered", _before("exited_at", "entered_at")),
+def _history_rules(c: _Cols, ctx: Context, status_given: bool):
+    known = [*ctx.stages.order, ctx.stages.lost]
+    rules = [
+        ("missing:deal_id", c.missing("deal_id")),
+        ("unknown_deal", c.not_in("deal_id", ctx.deal_ids, "deal_id")),
+        ("missing:stage", c.missing("stage")),
+        ("unknown_stage", ~c["stage"].isin(known) if "stage" in c else ibis.literal(False)),
+        ("bad:entered_at", c.bad("entered_at")),
+        ("missing:entered_at", c.missing("entered_at")),
+        ("duplicate_entry", _dup(c)),
+        ("exited_before_entered", c.before("exited_at", "entered_at")),
     ]
-    flags = [("bad:exited_at", _bad(bad, "exited_at"), "exited_at")]
+    flags = [("bad:exited_at", lambda k: k.bad("exited_at"), "exited_at")]
     return rules, flags
 
 
-def _rep_rules(parsed: pd.DataFrame, bad: dict, ctx: Context):
-    rules: list[Rule] = [
-        ("missing:rep_id", _missing("rep_id")),
-        ("duplicate_id", lambda f: f["rep_id"].notna() & f["rep_id"].duplicated(keep="first")),
+def _rep_rules(c: _Cols, ctx: Context, status_given: bool):
+    rules = [
+        ("missing:rep_id", c.missing("rep_id")),
+        ("duplicate_id", c["rep_id"].notnull() & _dup(c) if "rep_id" in c else ibis.literal(False)),
     ]
     flags = [
-        ("bad:hired_at", _bad(bad, "hired_at"), "hired_at"),
-        ("bad:left_at", _bad(bad, "left_at"), "left_at"),
-        ("left_before_hired", _before("left_at", "hired_at"), None),
+        ("bad:hired_at", lambda k: k.bad("hired_at"), "hired_at"),
+        ("bad:left_at", lambda k: k.bad("left_at"), "left_at"),
+        ("left_before_hired", lambda k: k.before("left_at", "hired_at"), None),
     ]
     return rules, flags
 
 
-def _activity_rules(parsed: pd.DataFrame, bad: dict, ctx: Context):
-    rules: list[Rule] = [
-        ("missing:rep_id", _missing("rep_id")),
-        ("unknown_rep", _not_in("rep_id", ctx.rep_ids)),
-        ("bad:occurred_at", _bad(bad, "occurred_at")),
-        ("missing:occurred_at", _missing("occurred_at")),
-        ("missing:type", _missing("type")),
+def _activity_rules(c: _Cols, ctx: Context, status_given: bool):
+    rules = [
+        ("missing:rep_id", c.missing("rep_id")),
+        ("unknown_rep", c.not_in("rep_id", ctx.rep_ids, "rep_id")),
+        ("bad:occurred_at", c.bad("occurred_at")),
+        ("missing:occurred_at", c.missing("occurred_at")),
+        ("missing:type", c.missing("type")),
     ]
-    flags = [("unknown_deal", _not_in("deal_id", ctx.deal_ids), None)]
+    flags = [("unknown_deal", lambda k: k.not_in("deal_id", ctx.deal_ids, "deal_id"), None)]
     return rules, flags
 
 
 def _period_rules(value_column: str):
-    def rules_for(parsed: pd.DataFrame, bad: dict, ctx: Context):
-        rules: list[Rule] = [
-            ("bad:period_start", _bad(bad, "period_start")),
-            ("missing:period_start", _missing("period_start")),
-            ("bad:period_end", _bad(bad, "period_end")),
-            ("missing:period_end", _missing("period_end")),
-            ("end_before_start", _before("period_end", "period_start")),
-            (f"bad:{value_column}", _bad(bad, value_column)),
-            (f"missing:{value_column}", _missing(value_column)),
-            ("negative_amount", lambda f: f[value_column] < 0),
+    def rules_for(c: _Cols, ctx: Context, status_given: bool):
+        rules = [
+            ("bad:period_start", c.bad("period_start")),
+            ("missing:period_start", c.missing("period_start")),
+            ("bad:period_end", c.bad("period_end")),
+            ("missing:period_end", c.missing("period_end")),
+            ("end_before_start", c.before("period_end", "period_start")),
+            (f"bad:{value_column}", c.bad(value_column)),
+            (f"missing:{value_column}", c.missing(value_column)),
+            ("negative_amount", c[value_column] < 0 if value_column in c else ibis.literal(False)),
         ]
-        if "metric" in parsed:
-            rules.insert(0, ("missing:metric", _missing("metric")))
-        flags = [("unknown_rep", _not_in("rep_id", ctx.rep_ids), None)]
+        if "metric" in c:
+            rules.insert(0, ("missing:metric", c.missing("metric")))
+        flags = [("unknown_rep", lambda k: k.not_in("rep_id", ctx.rep_ids, "rep_id"), None)]
         return rules, flags
 
     return rules_for
 
 
-def _survey_rules(parsed: pd.DataFrame, bad: dict, ctx: Context):
-    def out_of_scale(f: pd.DataFrame) -> pd.Series:
-        top = f["scale"] if "scale" in f else pd.Series(float("nan"), index=f.index)
-        return (f["score"] < 0) | (top.notna() & (f["score"] > top))
-
-    rules: list[Rule] = [
-        ("bad:surveyed_at", _bad(bad, "surveyed_at")),
-        ("missing:surveyed_at", _missing("surveyed_at")),
-        ("bad:score", _bad(bad, "score")),
-        ("missing:score", _missing("score")),
+def _survey_rules(c: _Cols, ctx: Context, status_given: bool):
+    if "score" in c:
+        top = c["scale"] if "scale" in c else ibis.null("float64")
+        out_of_scale = (c["score"] < 0) | (top.notnull() & (c["score"] > top))
+    else:
+        out_of_scale = ibis.literal(False)
+    rules = [
+        ("bad:surveyed_at", c.bad("surveyed_at")),
+        ("missing:surveyed_at", c.missing("surveyed_at")),
+        ("bad:score", c.bad("score")),
+        ("missing:score", c.missing("score")),
         ("score_out_of_scale", out_of_scale),
     ]
-    flags = [("unknown_rep", _not_in("rep_id", ctx.rep_ids), None)]
+    flags = [("unknown_rep", lambda k: k.not_in("rep_id", ctx.rep_ids, "rep_id"), None)]
     return rules, flags
 
 
@@ -289,20 +355,3 @@ _RULES = {
     "surveys": _survey_rules,
     "costs": _period_rules("amount"),
 }
-
-
-def _examples(raw: pd.DataFrame, mask: pd.Series, n: int) -> pd.DataFrame:
-    return raw.loc[mask].head(n).astype("string").reset_index(drop=True)
-
-
-def _canonical_dtypes(frame: pd.DataFrame, spec: schema.TableSpec) -> pd.DataFrame:
-    out = {}
-    for column in frame.columns:
-        kind = spec.columns.get(column)
-        if kind == schema.DATE:
-            out[column] = frame[column].astype("datetime64[us]")
-        elif kind == schema.NUMBER:
-            out[column] = frame[column].astype("float64")
-        else:
-            out[column] = frame[column].astype("string")
-    return pd.DataFrame(out, index=frame.index)
