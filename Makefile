@@ -42,7 +42,8 @@ lab: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[lab]"
 	$(BIN)/jupyter lab notebooks/
 
-# Several minutes: demo reports (median of 3 warm runs), funnel metrics and snapshot load at 1 M deals.
+# About half an hour: demo (median of 3 warm runs), funnel metrics and snapshot at 1 M, all reports at 1 M,
+# check and funnel memory at 5 M, a PostgreSQL source at 500 k (`--no-scale` skips the whole-run rows).
 bench: $(STAMP) $(DEMO)
 	$(BIN)/python benchmarks/suite.py --deals 1000000 --out docs/benchmarks.md
 

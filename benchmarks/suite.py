@@ -108,6 +108,82 @@ def snapshot_load(folder: Path) -> dict[str, dict]:
     return out
 
 
+def scale(what: str, deals: int) -> dict:
+    """One benchmarks/bench_scale.py measurement in a child process (its data in a temp folder)."""
+    import shutil
+
+    folder = Path(tempfile.mkdtemp(prefix=f"salesnb-{what}-"))
+    try:
+        done = subprocess.run(
+            [sys.executable, str(HERE / "bench_scale.py"), what, "--deals", str(deals), "--data", str(folder)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return json.loads(done.stdout.strip().splitlines()[-1])
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def scale_rows(deals: int) -> list[tuple[str, str, str, str]]:
+    """Whole runs: all reports at ``deals``, peak memory at 5 M, and a PostgreSQL source at 500 k."""
+    rows = []
+    print("all 5 reports at 1 M deals …", flush=True)
+    r, before, after = measured(lambda: scale("all-reports", deals))
+    rows.append(
+        (
+            f"{deals / 1e6:g} M deals, all 5 reports, `run --jobs 2` ({r['load']}); peak RSS of the process tree "
+            f"{r['peak_mb']:,.0f} MB",
+            f"{r['seconds']:.0f} s",
+            "≤ 60 s",
+            f"{before} → {after}",
+        )
+    )
+    print("5 M deals: check, then the funnel report, peak memory …", flush=True)
+    r, before, after = measured(lambda: scale("check-memory", 5_000_000))
+    rows.append(
+        (
+            f"5 M deals, `salesnb check` ({r['seconds']:.0f} s)",
+            f"{r['peak_mb'] / 1024:.2f} GiB",
+            "≤ 3 GiB",
+            f"{before} → {after}",
+        )
+    )
+    r, before, after = measured(lambda: scale("funnel-memory", 5_000_000))
+    rows.append(
+        (
+            f"5 M deals, funnel report, peak memory of the process tree ({r['seconds']:.0f} s)",
+            f"{r['peak_mb'] / 1024:.2f} GiB",
+            "≤ 4 GiB",
+            f"{before} → {after}",
+        )
+    )
+    print("500 k deals from PostgreSQL …", flush=True)
+    r, before, after = measured(lambda: scale("postgres-check", 500_000))
+    if "skipped" in r:
+        rows.append(("500 k deals from PostgreSQL, `check`", "not run: " + r["skipped"], "≤ 1.5× files", ""))
+    else:
+        biggest = max(
+            (
+                s["rows"] // max(s["calls"], 1)
+                for s in r["largest_selects"]
+                if s["query"].lstrip().upper().startswith("SELECT")
+            ),
+            default=0,
+        )
+        rows.append(
+            (
+                f"500 k deals from PostgreSQL (typed columns), `check` {r['database_s']:.1f} s vs the same files "
+                f"{r['files_s']:.1f} s; Python peak RSS {r['database_peak_mb']:,.0f} MB (files: "
+                f"{r['files_peak_mb']:,.0f} MB); most rows any SELECT returned: {biggest:,}",
+                f"{r['database_s'] / r['files_s']:.2f}×",
+                "≤ 1.5×",
+                f"{before} → {after}",
+            )
+        )
+    return rows
+
+
 def machine() -> str:
     cpu = next(
         (
@@ -133,6 +209,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks.md")
     parser.add_argument("--keep", type=Path, help="Generated data folder to reuse (and keep).")
+    parser.add_argument("--no-scale", action="store_true", help="Skip the whole-run rows (1 M, 5 M, PostgreSQL).")
     args = parser.parse_args()
     rows: list[tuple[str, str, str, str]] = []
 
@@ -195,6 +272,9 @@ def main() -> None:
         import shutil
 
         shutil.rmtree(folder, ignore_errors=True)
+
+    if not args.no_scale:
+        rows += scale_rows(args.deals)
 
     lines = [
         "# Benchmarks",

@@ -29,6 +29,7 @@ from salesnb.data.engine import Workspace, connect
 from salesnb.data.mapping import LookupResult, Remap, map_table
 from salesnb.data.presets import effective_tables, is_preset_only
 from salesnb.data.readers import ROW, SourceInfo, read_table_file, resolve_file
+from salesnb.data.readers import _sha256 as readers_sha256
 from salesnb.data.validate import FLAG, REASON, Context, RowIssue, check, clean
 from salesnb.errors import DataError
 from salesnb.labels import reason_label
@@ -228,7 +229,9 @@ def read_canonical(params: Params, *, account: bool = True) -> tuple[Canonical, 
                 database.disconnect()
         workspace.close()
         raise
-    report = LoadReport(accounts, absent, _redact(params.data.source), str(params.base_dir), remote=database is not None)
+    report = LoadReport(
+        accounts, absent, _redact(params.data.source), str(params.base_dir), remote=database is not None
+    )
     canonical = Canonical(con, clean_tables, excluded, workspace, database)
     weakref.finalize(canonical, workspace.close)
     return canonical, report
@@ -238,6 +241,8 @@ def _materialise(con: ibis.BaseBackend, name: str, table: ibis.Table) -> ibis.Ta
     """Compute ``table`` once: a table in the load's DuckDB, a temporary table in a database."""
     if con.name == "duckdb":
         return con.create_table(name, table)
+    if con.name == "pyspark":
+        return table.cache()  # Spark has no temporary tables; a cached DataFrame is computed once
     return con.create_table(name, table, temp=True)
 
 
@@ -247,13 +252,14 @@ def _account(name, checked, ctx: Context, infos, origin: str, mapped) -> tuple[T
     raw = table if ctx.keep_raw else checked.raw
     as_read = {h: raw[h].cast("string") for h in checked.headers}
 
-    def with_values(rows: ibis.Table) -> ibis.Table:
-        """``rows`` (with _row) and the client's values as read, in file order."""
+    def with_values(rows: ibis.Table, keep: list[str]) -> ibis.Table:
+        """``keep`` columns of ``rows`` (filtered checked rows) and the client's values as read, in file order."""
         if ctx.keep_raw:
-            return rows.select(*[c for c in rows.columns if c not in as_read], **as_read).order_by(ROW)
+            return rows.select(*keep, **{h: rows[h].cast("string") for h in checked.headers}).order_by(ROW)
+        rows = rows.select(*keep)
         values = raw.select(ROW, **as_read)
         joined = rows.join(values, rows[ROW] == values[ROW])
-        return joined.select(*rows.columns, *as_read).order_by(ROW)
+        return joined.select(*keep, *as_read).order_by(ROW)
 
     counts = table.group_by(REASON).aggregate(n=ibis._.count()).to_pandas()
     by_reason = {r: int(n) for r, n in zip(counts[REASON], counts["n"], strict=True) if pd.notna(r)}
@@ -263,7 +269,7 @@ def _account(name, checked, ctx: Context, infos, origin: str, mapped) -> tuple[T
     ranked = table.filter(table[REASON].notnull()).mutate(
         snb_k=ibis.row_number().over(group_by=table[REASON], order_by=table[ROW])
     )
-    examples = with_values(ranked.filter(ranked.snb_k < n).select(REASON, ROW)).to_pandas()
+    examples = with_values(ranked.filter(ranked.snb_k < n), [REASON, ROW]).to_pandas()
     excluded = [
         RowIssue(code, by_reason[code], _as_text(examples[examples[REASON] == code].drop(columns=REASON)))
         for code in checked.rules
@@ -271,14 +277,16 @@ def _account(name, checked, ctx: Context, infos, origin: str, mapped) -> tuple[T
     ]
     flagged = []
     if checked.flags:
-        hits = table.aggregate(
-            **{f"f{i}": table[f"{FLAG}{i}"].cast("int64").sum() for i in range(len(checked.flags))}
-        ).to_pandas().iloc[0]
+        hits = (
+            table.aggregate(**{f"f{i}": table[f"{FLAG}{i}"].ifelse(1, 0).sum() for i in range(len(checked.flags))})
+            .to_pandas()
+            .iloc[0]
+        )
         for i, (code, _) in enumerate(checked.flags):
             count = int(hits[f"f{i}"] or 0)
             if count:
-                first = table.filter(table[f"{FLAG}{i}"]).order_by(ROW).limit(n).select(ROW)
-                rows = with_values(first).to_pandas()
+                first = table.filter(table[f"{FLAG}{i}"]).order_by(ROW).limit(n)
+                rows = with_values(first, [ROW]).to_pandas()
                 flagged.append(RowIssue(code, count, _as_text(rows)))
     account = TableAccount(
         table=name,
@@ -294,7 +302,7 @@ def _account(name, checked, ctx: Context, infos, origin: str, mapped) -> tuple[T
         lookups=tuple(mapped.lookups),
         date_formats=dict(checked.date_formats),
     )
-    rows = with_values(table.filter(table[REASON].notnull()).select(ROW, reason=table[REASON]))
+    rows = with_values(table.filter(table[REASON].notnull()).rename(reason=REASON), [ROW, "reason"])
     return account, rows
 
 
@@ -323,6 +331,8 @@ def _read_source(params: Params, name: str, source: TableSource, database, works
         table = table.mutate(**{ROW: ibis.row_number() + 1})
         info = SourceInfo(f"{_redact(params.data.source)}#{source.table}", "", 0, rows)
         return table, headers, (info,), info.path
+    if database is not None and source.file is not None and database.con.name == "pyspark":
+        return _read_with_spark(params, name, source, database.con)
     if database is not None and source.file is not None:
         if is_preset_only(params, name) and name != "deals":
             return None  # the preset's default file names do not apply to a database
@@ -339,6 +349,32 @@ def _read_source(params: Params, name: str, source: TableSource, database, works
         path, encoding=source.encoding, delimiter=source.delimiter, sheet=source.sheet, workspace=workspace
     )
     return raw.table, raw.headers, (raw.info,), str(path)
+
+
+def _read_with_spark(params: Params, name: str, source: TableSource, spark: ibis.BaseBackend):
+    """A file read by Spark itself (CSV as text, or Parquet): rows never pass through Python."""
+    path = resolve_file(params.base_dir, source.file)
+    if path is None:
+        if is_preset_only(params, name) and name != "deals":
+            return None
+        raise DataError(f"{params.base_dir / source.file}: file for the {name} table not found.")
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        table = spark.read_parquet(str(path))
+    elif suffix in (".csv", ".txt", ".tsv"):
+        encoding = "UTF-8" if source.encoding in ("auto", "", None) else source.encoding
+        delimiter = "," if source.delimiter in ("auto", "", None) else source.delimiter
+        table = spark.read_csv(
+            str(path), inferSchema=False, header=True, encoding=encoding, sep=delimiter, multiLine=True, escape='"'
+        )
+    else:
+        raise DataError(f"{path}: on Spark, tables are read from CSV or Parquet files; convert this file first.")
+    rows = int(table.count().to_pyarrow().as_py())
+    if rows == 0:
+        raise DataError(f"{path}: the file has a header but no data rows.")
+    headers = tuple(table.columns)
+    info = SourceInfo(str(path), readers_sha256(path), path.stat().st_size, rows)
+    return table.mutate(**{ROW: ibis.row_number() + 2}), headers, (info,), str(path)
 
 
 def _redact(url: str) -> str:
@@ -359,7 +395,9 @@ class _Database:
 
     def names(self) -> list[str]:
         try:
-            return sorted(self.con.list_tables(database=(self.catalog, "main")) if self.catalog else self.con.list_tables())
+            return sorted(
+                self.con.list_tables(database=(self.catalog, "main")) if self.catalog else self.con.list_tables()
+            )
         except Exception:
             # ibis 12's DuckDB list_tables() calls a method DuckDB 2.0 removed; ask the catalog directly then.
             where = f" where table_catalog = '{self.catalog}'" if self.catalog else ""
@@ -371,11 +409,35 @@ class _Database:
 
 
 SOURCE_CATALOG = "snb_source"
+# Spark settings salesnb relies on: timestamps read and shown as written (no shift to the JVM's
+# zone), and parsers that give NULL for a cell that does not fit instead of failing the query.
+SPARK_CONF = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.ansi.enabled": "false",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.shuffle.partitions": "8",  # Spark's 200 suits a cluster, not one machine
+}
+
+
+def _spark(url: str, params: Params) -> ibis.BaseBackend:
+    """A Spark session (``pyspark://`` = local mode) that reads the params' files itself."""
+    from pyspark.sql import SparkSession
+
+    master = url.removeprefix("pyspark://").strip("/") or "local[2]"
+    builder = SparkSession.builder.master(master).appName("salesnb")
+    for key, value in SPARK_CONF.items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return ibis.pyspark.connect(session)
 
 
 def _connect_source(params: Params, workspace: Workspace) -> _Database:
     source = params.data.source
     try:
+        if source.startswith("pyspark://"):
+            return _Database(_spark(source, params), remote=True)
         if "://" in source and not source.startswith("duckdb://"):
             return _Database(ibis.connect(source), remote=True)
         path = Path(source.removeprefix("duckdb://"))

@@ -119,7 +119,7 @@ def _map_values(result: Mapped, source: TableSource, *, columns: list[str]) -> N
         mapping = {str(k): str(v) for k, v in source.values[column].items()}
         value = text(result.table[mapped(column)])
         hits = result.table.aggregate(
-            **{f"h{i}": (value == old).cast("int64").sum() for i, old in enumerate(mapping)}
+            **{f"h{i}": (value == old).fill_null(False).ifelse(1, 0).sum() for i, old in enumerate(mapping)}
         ).to_pandas()
         for i, (old, new) in enumerate(mapping.items()):
             count = hits.iloc[0][f"h{i}"] if not hits.empty else 0
@@ -140,10 +140,10 @@ def _join_lookup(result: Mapped, lookup, *, spec: TableSpec, origin: str, base_d
         )
     if mapped(lookup.on) not in result.table.columns:
         raise DataError(f"{origin}: lookup on '{lookup.on}' but the {spec.name} table has no such column mapped.")
-    keys = raw.table.select(snb_key=text(raw.table[lookup.key]), **{f"snb_v{i}": raw.table[c] for i, c in enumerate(lookup.columns)})
-    repeated = (
-        keys.filter(keys.snb_key.notnull()).group_by("snb_key").aggregate(n=ibis._.count()).filter(ibis._.n > 1)
+    keys = raw.table.select(
+        snb_key=text(raw.table[lookup.key]), **{f"snb_v{i}": raw.table[c] for i, c in enumerate(lookup.columns)}
     )
+    repeated = keys.filter(keys.snb_key.notnull()).group_by("snb_key").aggregate(n=ibis._.count()).filter(ibis._.n > 1)
     examples = repeated.order_by("snb_key").limit(5).to_pandas()["snb_key"].tolist()
     if examples:
         shown = ", ".join(repr(k) for k in examples)
@@ -164,17 +164,21 @@ def _join_lookup(result: Mapped, lookup, *, spec: TableSpec, origin: str, base_d
         **{mapped(t): joined[f"snb_v{i}"] for i, t in enumerate(targets)},
         snb_found=joined.snb_key.notnull(),
     )
-    counts = joined.aggregate(
-        matched=joined.snb_found.cast("int64").sum(),
-        blank=joined.snb_on.isnull().cast("int64").sum(),
-        n=joined.count(),
-    ).to_pandas().iloc[0]
+    counts = (
+        joined.aggregate(
+            matched=joined.snb_found.ifelse(1, 0).sum(),
+            blank=joined.snb_on.isnull().ifelse(1, 0).sum(),
+            n=joined.count(),
+        )
+        .to_pandas()
+        .iloc[0]
+    )
     unmatched_rows = joined.filter(joined.snb_on.notnull() & ~joined.snb_found)
     top = (
         unmatched_rows.group_by("snb_on").aggregate(n=ibis._.count()).order_by([ibis.desc("n"), "snb_on"]).limit(5)
     ).to_pandas()
     matched, blank = int(counts["matched"] or 0), int(counts["blank"] or 0)
-    for i, (client_column, target) in enumerate(lookup.columns.items()):
+    for client_column, target in lookup.columns.items():
         result.columns[target] = f"{Path(path).name}:{client_column}"
     result.table = joined.drop("snb_on", "snb_found")
     result.lookups.append(

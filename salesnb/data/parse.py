@@ -41,7 +41,7 @@ DATE_FORMATS: tuple[str, ...] = (
 )
 FORMAT_SAMPLE = 5000  # non-blank cells per column used to choose the format
 
-_ISO_SHAPE = r"^\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|[+-]\d{2}(:?\d{2})?)?$"
+_ISO_PARTS = r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?$"
 _BLANK_EDGES = "^[\\s\u00a0\u3000]+|[\\s\u00a0\u3000]+$"
 _CURRENCY = "(RMB|rmb|CNY|cny|USD|usd|EUR|eur|GBP|gbp|HKD|hkd|元|[¥￥$€£\\s\u00a0'，,])"
 _NUMBER = r"^[+-]?([0-9]{1,30}(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]{1,2})?$"
@@ -68,23 +68,43 @@ def text(value: ir.Value) -> ir.StringValue:
 def date_expr(value: ir.Value, fmt: str, backend: str) -> ir.TimestampValue:
     """``value`` parsed as a timestamp with ``fmt`` (NULL where it does not fit)."""
     cell = text(value)
-    if fmt == ISO:
-        if backend == "duckdb":
-            return cell.try_cast("timestamp")
-        shape = cell.re_search(_ISO_SHAPE)
-        return ibis.cases((shape, cell.left(19).replace("T", " ").cast("timestamp")), else_=ibis.null("timestamp"))
     if backend == "duckdb":
-        return _try_strptime(cell, fmt)
-    # Other engines' parsers raise (PostgreSQL) or are lenient: accept only cells of the format's shape.
-    return ibis.cases((cell.re_search(_format_shape(fmt)), cell.as_timestamp(fmt)), else_=ibis.null("timestamp"))
+        return cell.try_cast("timestamp") if fmt == ISO else _try_strptime(cell, fmt)
+    # Other engines' parsers raise on a bad cell (PostgreSQL) or roll it over: take the format's
+    # fields apart with a regular expression, check their ranges, and build the timestamp.
+    pattern, fields = _format_pattern(fmt)
+    parts = {f: cell.re_extract(pattern, i + 1).nullif("").cast("int32") for i, f in enumerate(fields)}
+    year, month, day = parts["Y"], parts["m"], parts["d"]
+    hour, minute, second = (parts.get(f, ibis.literal(0)).fill_null(0) for f in ("H", "M", "S"))
+    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+    days = ibis.cases((month.isin([4, 6, 9, 11]), 30), (month == 2, ibis.ifelse(leap, 29, 28)), else_=31)
+    valid = (
+        cell.re_search(pattern)
+        & month.between(1, 12)
+        & day.between(1, days)
+        & hour.between(0, 23)
+        & minute.between(0, 59)
+        & second.between(0, 59)
+    )
+    built = ibis.timestamp(year, month, day, hour, minute, second)
+    return ibis.cases((valid.fill_null(False), built), else_=ibis.null("timestamp"))
 
 
-def _format_shape(fmt: str) -> str:
-    shape = re.escape(fmt)
-    for code, pattern in (("%Y", r"\d{4}"), ("%m", r"\d{1,2}"), ("%d", r"\d{1,2}"), ("%H", r"\d{1,2}")):
-        shape = shape.replace(re.escape(code), pattern)
-    shape = shape.replace(re.escape("%M"), r"\d{2}").replace(re.escape("%S"), r"\d{2}")
-    return f"^{shape}$"
+def _format_pattern(fmt: str) -> tuple[str, list[str]]:
+    """A regular expression with one group per field of ``fmt`` (and the fields' order)."""
+    if fmt == ISO:
+        return _ISO_PARTS, ["Y", "m", "d", "H", "M", "S"]
+    fields, pattern, i = [], "", 0
+    while i < len(fmt):
+        if fmt[i] == "%" and i + 1 < len(fmt):
+            code = fmt[i + 1]
+            fields.append(code)
+            pattern += r"(\d{4})" if code == "Y" else r"(\d{1,2})"
+            i += 2
+        else:
+            pattern += re.escape(fmt[i])
+            i += 1
+    return f"^{pattern}$", fields
 
 
 @dataclass(frozen=True)

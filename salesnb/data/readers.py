@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
-import ibis
 import ibis.expr.types as ir
 import pandas as pd
 import pyarrow as pa
@@ -227,7 +226,11 @@ def _read_csv(workspace: Workspace, path: Path, encoding: str, delimiter: str):
     except Exception as exc:  # duckdb.Error: a ragged or badly quoted file
         message = str(exc).split("\n")[0]
         raise DataError(f"{path}: not a well-formed CSV with delimiter {delimiter!r}: {message}") from None
-    return _view(workspace, f"SELECT rowid + 2 AS {ROW}, * FROM {name}"), header, {"encoding": encoding, "delimiter": delimiter}
+    return (
+        _view(workspace, f"SELECT rowid + 2 AS {ROW}, * FROM {name}"),
+        header,
+        {"encoding": encoding, "delimiter": delimiter},
+    )
 
 
 def _decode_sample(sample: bytes, encoding: str) -> str:

@@ -36,6 +36,7 @@ PARSED = "snb_p_"  # parsed canonical value
 BAD = "snb_b_"  # cell filled in but not parseable
 REASON = "snb_reason"  # first failing rule, NULL for a used row
 FLAG = "snb_f_"  # flag i hit on a used row
+KNOWN = "snb_known_"  # the row's id is in the clean reps/deals table
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ class _Cols:
     def not_in(self, name: str, known: ir.Table | None, key: str) -> ir.BooleanValue:
         if known is None or name not in self:
             return ibis.literal(False)
-        return self[name].notnull() & ~self[name].isin(known[key])
+        return self[name].notnull() & ~self.table[KNOWN + name]
 
 
 def check(name: str, source: Mapped, ctx: Context) -> Checked:
@@ -134,6 +135,7 @@ def check(name: str, source: Mapped, ctx: Context) -> Checked:
     # row numbers are not stable there (a database table), where they travel with the checked rows.
     keep = [ROW, *source.headers] if ctx.keep_raw else [ROW]
     table = table.select(*keep, **parsed)
+    table = _known(table, canonical, ctx)
     cols = _Cols(table, canonical)
     windows = _windows(name, cols)
     if windows:
@@ -144,8 +146,12 @@ def check(name: str, source: Mapped, ctx: Context) -> Checked:
     table = table.mutate(**{REASON: reason}).drop(*windows)
     used = table[REASON].isnull()
     table = table.mutate(
-        **{f"{FLAG}{i}": (test.fill_null(False) & used) for i, (_, test, _) in enumerate(_bind(flags, table, canonical))}
+        **{
+            f"{FLAG}{i}": (test.fill_null(False) & used)
+            for i, (_, test, _) in enumerate(_bind(flags, table, canonical))
+        }
     )
+    table = table.drop(*[c for c in table.columns if c.startswith(KNOWN)])
     return Checked(
         name,
         table,
@@ -185,9 +191,7 @@ def clean(checked: Checked) -> ir.Table:
     return table.select(**out)
 
 
-def derive_status(
-    status: ir.StringValue | None, stage: ir.StringValue | None, stages: StageConfig
-) -> ir.StringValue:
+def derive_status(status: ir.StringValue | None, stage: ir.StringValue | None, stages: StageConfig) -> ir.StringValue:
     """open/won/lost from a status column (with common words) or else from the stage."""
     from_stage = None
     if stage is not None:
@@ -203,11 +207,25 @@ def derive_status(
     return from_stage
 
 
+def _known(table: ir.Table, canonical: list[str], ctx: Context) -> ir.Table:
+    """Add ``snb_known_<id>``: whether the row's rep/deal id is in the clean reps/deals table.
+
+    A left join on the distinct ids, not ``IN (subquery)``: PostgreSQL runs a large IN list
+    row by row once it no longer fits in work_mem.
+    """
+    for column, known in (("rep_id", ctx.rep_ids), ("deal_id", ctx.deal_ids)):
+        if known is None or column not in canonical:
+            continue
+        ids = known.select(snb_id=known[column]).filter(lambda t: t.snb_id.notnull()).distinct()
+        joined = table.left_join(ids, table[PARSED + column] == ids.snb_id)
+        table = joined.select(*table.columns, **{KNOWN + column: joined.snb_id.notnull()})
+    return table
+
+
 def _repeated(cols: _Cols, keys: list[str]) -> ir.BooleanValue:
     """Rows whose key was already seen on an earlier row (NULL keys count as equal, like pandas)."""
-    table = cols.table
-    first = table.group_by([table[PARSED + k] for k in keys]).aggregate(snb_first=table[ROW].min())
-    return ~table[ROW].isin(first.snb_first)
+    first = ibis.row_number().over(group_by=[cols[k] for k in keys], order_by=cols.table[ROW])
+    return first > 0
 
 
 def _windows(name: str, cols: _Cols) -> dict[str, ir.Value]:
