@@ -40,7 +40,7 @@ from salesnb import metrics, schema
 from salesnb.data import CrmData
 from salesnb.metrics import Window
 from salesnb.params import CaseStudyParams
-from salesnb.stats import holm_adjust
+from salesnb.stats import bootstrap_median_difference, holm_adjust
 
 PROPORTION_KPIS = ("win_rate", "attrition")
 LOG_KPIS = ("cycle_days", "deal_size")
@@ -149,7 +149,7 @@ def observations(data: CrmData, d: Design, kpi: str) -> pd.DataFrame:
             return pd.DataFrame()
         s = data.table("surveys")
         score = s.score * 100 / s.scale if "scale" in s.columns else s.score
-        frame = s.select("rep_id", when=s.surveyed_at, y=score).to_pandas()
+        frame = s.select("rep_id", when=s.surveyed_at, y=score)
     elif kpi == "attrition":
         return pd.DataFrame()  # rep-level, see attrition_table
     else:
@@ -158,7 +158,9 @@ def observations(data: CrmData, d: Design, kpi: str) -> pd.DataFrame:
             deals.status.isin(schema.CLOSED_STATUSES) & deals.closed_at.notnull() & deals.created_at.notnull()
         )
         if kpi == "win_rate":
-            frame = closed.select("rep_id", when=closed.created_at, y=(closed.status == schema.WON).cast("float64"))
+            # an integer CASE cast to double: PostgreSQL types a CASE of 1.0 / 0.0 as numeric (Decimal)
+            y = (closed.status == schema.WON).ifelse(1, 0).cast("float64")
+            frame = closed.select("rep_id", when=closed.created_at, y=y)
         else:
             won = closed.filter(closed.status == schema.WON)
             value = (
@@ -168,25 +170,34 @@ def observations(data: CrmData, d: Design, kpi: str) -> pd.DataFrame:
             )
             frame = won.select("rep_id", when=won.created_at, y=value)
             frame = frame.filter(frame.y > 0)
-        frame = frame.to_pandas()
-    return _label(frame, d)
+    return _label(metrics.to_frame(frame), d)
 
 
 def _label(frame: pd.DataFrame, d: Design) -> pd.DataFrame:
-    when = pd.to_datetime(frame["when"])
-    period = np.select(
-        [
-            (when >= pd.Timestamp(d.before.start)) & (when < pd.Timestamp(d.before.end_exclusive)),
-            (when >= pd.Timestamp(d.after.start)) & (when < pd.Timestamp(d.after.end_exclusive)),
-        ],
-        ["before", "after"],
-        default="",
+    """The rows of ``frame`` (rep_id, when, y) dated in the before or after window and belonging to a
+    treated or control rep, with their period, group and month, in the order they came (the bootstrap
+    resamples by position). Masks and labels are built on arrays, not compared as strings."""
+    when = pd.to_datetime(frame["when"]).to_numpy()
+
+    def within(window: Window) -> np.ndarray:
+        return (when >= np.datetime64(pd.Timestamp(window.start))) & (
+            when < np.datetime64(pd.Timestamp(window.end_exclusive))
+        )
+
+    before, after = within(d.before), within(d.after)
+    treated = frame["rep_id"].isin(d.treated_reps).to_numpy()
+    control = frame["rep_id"].isin(d.control_reps).to_numpy()
+    keep = (before | after) & (treated | control)
+    return pd.DataFrame(
+        {
+            "rep_id": frame["rep_id"].to_numpy()[keep],
+            "y": frame["y"].to_numpy()[keep],
+            "period": np.where(before[keep], "before", "after"),
+            "group": np.where(treated[keep], "treated", "control"),
+            # the first of the month at midnight, as pandas' to_period("M").to_timestamp() gives it
+            "month": when[keep].astype("datetime64[M]").astype("datetime64[ns]"),
+        }
     )
-    group = np.select(
-        [frame["rep_id"].isin(d.treated_reps), frame["rep_id"].isin(d.control_reps)], ["treated", "control"], ""
-    )
-    out = frame.assign(period=period, group=group, month=when.dt.to_period("M").dt.to_timestamp())
-    return out[(out["period"] != "") & (out["group"] != "")].drop(columns="when").reset_index(drop=True)
 
 
 # --- before/after tests ------------------------------------------------------------------------------------------
@@ -194,8 +205,10 @@ def _label(frame: pd.DataFrame, d: Design) -> pd.DataFrame:
 
 def compare_periods(obs: pd.DataFrame, kpi: str, *, options: CaseStudyParams) -> dict:
     """Before vs after within one group: level, change, interval, p-value, effect size, sizes."""
-    before = obs.loc[obs["period"] == "before", "y"].to_numpy(dtype=float)
-    after = obs.loc[obs["period"] == "after", "y"].to_numpy(dtype=float)
+    # sorted: the bootstrap resamples by position, so the interval must not depend on the order the
+    # engine returned the rows in (DuckDB, PostgreSQL and Spark return them in different orders)
+    before = np.sort(obs.loc[obs["period"] == "before", "y"].to_numpy(dtype=float))
+    after = np.sort(obs.loc[obs["period"] == "after", "y"].to_numpy(dtype=float))
     row = {"n_before": len(before), "n_after": len(after)}
     if len(before) < 2 or len(after) < 2:
         return row | {
@@ -234,14 +247,10 @@ def compare_periods(obs: pd.DataFrame, kpi: str, *, options: CaseStudyParams) ->
         ((len(after) - 1) * after.var(ddof=1) + (len(before) - 1) * before.var(ddof=1)) / (len(after) + len(before) - 2)
     )
     correction = 1 - 3 / (4 * (len(after) + len(before)) - 9)
-    boot = stats.bootstrap(
-        (after, before),
-        lambda a, b, axis=-1: np.median(a, axis=axis) - np.median(b, axis=axis),
-        n_resamples=options.bootstrap,
-        confidence_level=1 - options.alpha,
-        method="percentile",
-        random_state=np.random.default_rng(options.seed),
-        vectorized=True,
+    # scipy.stats.bootstrap's percentile interval of the median change, same draws, without its
+    # resamples × observations arrays (bootstrap_median_difference)
+    median_low, median_high = bootstrap_median_difference(
+        after, before, n_resamples=options.bootstrap, confidence=1 - options.alpha, seed=options.seed
     )
     return row | {
         "before": before.mean(),
@@ -252,8 +261,8 @@ def compare_periods(obs: pd.DataFrame, kpi: str, *, options: CaseStudyParams) ->
         "p": float(welch.pvalue),
         "p_mann_whitney": float(mann.pvalue),
         "median_change": float(np.median(after) - np.median(before)),
-        "median_low": float(boot.confidence_interval.low),
-        "median_high": float(boot.confidence_interval.high),
+        "median_low": median_low,
+        "median_high": median_high,
         "test": "welch_t",
         "effect_size": (after.mean() - before.mean()) / pooled * correction if pooled else np.nan,
     }
@@ -988,9 +997,7 @@ def _open_share_after(data: CrmData, d: Design) -> float:
     after = deals.filter(
         (deals.created_at >= pd.Timestamp(d.after.start)) & (deals.created_at < pd.Timestamp(d.after.end_exclusive))
     )
-    counts = (
-        after.aggregate(n=after.count(), open=(after.status == schema.OPEN).cast("int64").sum()).to_pandas().iloc[0]
-    )
+    counts = after.aggregate(n=after.count(), open=(after.status == schema.OPEN).sum()).to_pandas().iloc[0]
     return float(counts["open"] / counts["n"]) if counts["n"] else np.nan
 
 

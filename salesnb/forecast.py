@@ -103,10 +103,10 @@ def weighted_average(history: pd.Series, horizon: int, *, weights: tuple[float, 
 
 def regression_seasonal(history: pd.Series, horizon: int, *, seasonal: bool) -> np.ndarray:
     """OLS on a linear trend plus month-of-year dummies (trend only when ``seasonal`` is false)."""
-    import statsmodels.api as sm
+    from statsmodels.regression.linear_model import OLS  # sm.OLS, without importing all of statsmodels.api
 
     design, future = _regression_design(history.index, horizon, seasonal=seasonal)
-    fit = sm.OLS(history.to_numpy(dtype=float), design, missing="drop").fit()
+    fit = OLS(history.to_numpy(dtype=float), design, missing="drop").fit()
     return np.asarray(fit.predict(future))
 
 

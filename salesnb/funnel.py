@@ -62,7 +62,7 @@ def deal_facts(
     data: CrmData, *, stages: StageConfig, policy: str, lost_without_history: str | None = None
 ) -> ibis.Table:
     """One row per deal: the furthest pipeline rank it reached, its (implied) first entry per stage,
-    status, amount and the columns groups are made of.
+    status, amount, created and closed dates and the columns groups are made of (``GROUP_COLUMNS``).
 
     With history, ``reached_<k>`` follows the skip policy; without it, the current stage (and, for
     lost deals, ``lost_without_history``) is all there is.
@@ -106,10 +106,14 @@ def deal_facts(
             )
         reached = {i: facts.max_rank >= i for i in range(len(names))}
     facts = facts.mutate(
-        **{f"reached_{i}": reached[i].cast("int64") for i in range(len(names))},
+        # CASE, not CAST(boolean AS BIGINT): PostgreSQL refuses that cast
+        **{f"reached_{i}": ibis.ifelse(reached[i], 1, 0).cast("int64") for i in range(len(names))},
         **{f"entry_{i}": entry[i] for i in range(len(names))},
     )
-    return facts
+    # only what the funnel reads: the table is cached at 1 M+ deals, and every column costs there
+    keep = [c for c in ("deal_id", *GROUP_COLUMNS, "status", "amount", "created_at", "closed_at") if c in facts.columns]
+    derived = ["max_rank", *[f"reached_{i}" for i in range(len(names))], *[f"entry_{i}" for i in range(len(names))]]
+    return facts.select(*keep, *derived)
 
 
 # --- funnel --------------------------------------------------------------------------------------------------
@@ -146,8 +150,8 @@ def funnel_table(
         counted = {i: table[f"reached_{i}"] for i in range(n)}
     else:  # stage entries that fall in the window
         counted = {
-            i: ((table[f"entry_{i}"] >= start) & (table[f"entry_{i}"] < end) & (table[f"reached_{i}"] == 1)).cast(
-                "int64"
+            i: ibis.ifelse(
+                (table[f"entry_{i}"] >= start) & (table[f"entry_{i}"] < end) & (table[f"reached_{i}"] == 1), 1, 0
             )
             for i in range(n)
         }
@@ -157,16 +161,17 @@ def funnel_table(
     for i in range(n):
         here = (table.max_rank == i) & (counted[i] == 1)
         aggregates[f"reached_{i}"] = counted[i].sum()
-        aggregates[f"lost_{i}"] = ((table.status == schema.LOST) & here).cast("int64").sum()
-        aggregates[f"open_{i}"] = (is_open & here).cast("int64").sum()
+        aggregates[f"lost_{i}"] = ((table.status == schema.LOST) & here).sum()
+        aggregates[f"open_{i}"] = (is_open & here).sum()
         # open deals that have not reached stage i yet: unresolved with respect to reaching it
-        aggregates[f"open_before_{i}"] = (is_open & (table.max_rank < i) & (counted[0] == 1)).cast("int64").sum()
+        aggregates[f"open_before_{i}"] = (is_open & (table.max_rank < i) & (counted[0] == 1)).sum()
         if i + 1 < n:
             moved = (counted[i] == 1) & (table[f"reached_{i + 1}"] == 1)
             dropped = (counted[i] == 1) & ~moved & ~(is_open & here)
-            aggregates[f"moved_{i}"] = moved.cast("int64").sum()
-            aggregates[f"drop_amount_{i}"] = (dropped.cast("int64") * amount).sum()
+            aggregates[f"moved_{i}"] = moved.sum()
+            aggregates[f"drop_amount_{i}"] = ibis.ifelse(dropped, amount, 0).sum()
     wide = (table.group_by(keys).aggregate(**aggregates) if keys else table.aggregate(**aggregates)).to_pandas()
+    wide = wide.sort_values(keys, na_position="last") if keys else wide  # engines return groups in any order
     rows = []
     for _, row in wide.iterrows():
         first = row["reached_0"]
@@ -231,7 +236,7 @@ def deal_rows(facts: ibis.Table, window: Window, *, stages: StageConfig, mode: s
         *[f"reached_{i}" for i in range(n)],
         *[f"entry_{i}" for i in range(n)],
     ]
-    return table.select(*columns).to_pandas()
+    return metrics.to_frame(table.select(*columns))
 
 
 def step_outcomes(
@@ -275,21 +280,23 @@ def step_outcomes(
         outcome = np.where(moved, OUTCOME_MOVED, np.where(still_open, OUTCOME_OPEN, OUTCOME_LOST))
         when = np.where(moved, entries[k + 1][take], np.where(still_open, censor_at, closed[take]))
         parts.append(
-            pd.DataFrame(
-                {
-                    "deal": index[take],
-                    **{c: values[take] for c, values in groups.items()},
-                    "stage": names[k],
-                    "step": k,
-                    "outcome": outcome,
-                    "days": np.clip(when - origin, 0, None),
-                    "status": status[take],
-                    "amount": amount[take],
-                }
-            )
+            {
+                "deal": index[take],
+                **{c: values[take] for c, values in groups.items()},
+                "stage": np.full(outcome.size, names[k], dtype=object),
+                "step": np.full(outcome.size, k, dtype=np.int64),
+                "outcome": outcome,
+                "days": np.clip(when - origin, 0, None),
+                "status": status[take],
+                "amount": amount[take],
+            }
         )
     columns = ["deal", *keys, "stage", "step", "outcome", "days", "status", "amount"]
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    # One frame from whole columns, so its blocks are consolidated: a frame concatenated from parts is not,
+    # and every filter of it downstream (a dozen) would merge its blocks again (0.4 s each at 1 M deals).
+    return pd.DataFrame({c: np.concatenate([part[c] for part in parts]) for c in columns})
 
 
 @dataclass(frozen=True)
@@ -330,10 +337,24 @@ def cumulative_incidence(days, outcome, *, horizon: float) -> Incidence:
     if days.size == 0:
         return Incidence(np.nan, np.nan, np.nan, np.nan, 0.0, 0)
     times, inverse = np.unique(days, return_inverse=True)
-    d1 = np.bincount(inverse, weights=outcome == OUTCOME_MOVED, minlength=times.size)
-    d = np.bincount(inverse, weights=outcome != OUTCOME_OPEN, minlength=times.size)
-    leaving = np.bincount(inverse, minlength=times.size)
-    at_risk = days.size - np.concatenate([[0], np.cumsum(leaving)[:-1]])
+    return _incidence(times, *_incidence_counts(inverse, outcome, times.size), horizon=horizon, at_horizon=at_horizon)
+
+
+def _incidence_counts(inverse: np.ndarray, outcome: np.ndarray, size: int) -> tuple[np.ndarray, ...]:
+    """Per distinct time (``inverse`` indexes the times): deals moved on, deals resolved, deals leaving the
+    risk set. Whole counts (float sums of ones, exact), so a group's can be subtracted from a total."""
+    d1 = np.bincount(inverse, weights=outcome == OUTCOME_MOVED, minlength=size)
+    d = np.bincount(inverse, weights=outcome != OUTCOME_OPEN, minlength=size)
+    leaving = np.bincount(inverse, minlength=size)
+    return d1, d, leaving
+
+
+def _incidence(
+    times: np.ndarray, d1: np.ndarray, d: np.ndarray, leaving: np.ndarray, *, horizon: float, at_horizon: int
+) -> Incidence:
+    """:func:`cumulative_incidence` from the per-time counts of :func:`_incidence_counts`. Times at which
+    nothing resolves drop out, so counts on a finer grid of times (a superset) give the same result."""
+    at_risk = leaving.sum() - np.concatenate([[0], np.cumsum(leaving)[:-1]])
     keep = (d > 0) & (times <= horizon)
     d1, d, n = d1[keep], d[keep], at_risk[keep].astype(float)
     if d.size == 0:
@@ -447,11 +468,21 @@ def step_conversion(
 
 def stage_exits(history: ibis.Table) -> ibis.Table:
     """Per deal and stage: first entry, the first entry of the next stage visited, and the days between
-    (rows only for stages the deal has left) — the Salesforce time-in-stage convention."""
-    first = history.group_by(["deal_id", "stage"]).aggregate(first=history.entered_at.min())
+    — the Salesforce time-in-stage convention — for the stages the deal has left (``next_first`` not
+    null: :func:`_left`); and ``entries``, how many history rows the deal has at the stage. A stage
+    entered more than once keeps its row even where the deal has not left it, so that every deal
+    :func:`time_in_stage` has to follow visit by visit is found here. One pass over the history;
+    callers cache it for all its uses."""
+    first = history.group_by(["deal_id", "stage"]).aggregate(first=history.entered_at.min(), entries=history.count())
     w = ibis.window(group_by="deal_id", order_by=[first.first, first.stage])
     first = first.mutate(next_first=first.first.lead().over(w))
-    return first.filter(first.next_first.notnull()).mutate(days=_days(first.next_first, first.first))
+    first = first.filter(first.next_first.notnull() | (first.entries > 1))
+    return first.select("deal_id", "stage", "first", "next_first", "entries", days=_days(first.next_first, first.first))
+
+
+def _left(exits: ibis.Table) -> ibis.Table:
+    """The rows of :func:`stage_exits` for stages the deal has left."""
+    return exits.filter(exits.next_first.notnull())
 
 
 def time_in_stage(
@@ -463,11 +494,18 @@ def time_in_stage(
     ``exits`` is :func:`stage_exits` of the history when the caller already has it.
     """
     h = data.stage_history
-    first = stage_exits(h) if exits is None else exits
+    exits = stage_exits(h) if exits is None else exits
+    first = _left(exits)
+    # Cumulative time: a deal that entered every stage once visited them in the order of their first
+    # entries, so its time per visit is its exit time; only the deals with re-entries (~1.5 % in the demo)
+    # are followed visit by visit, not every history row through a window.
+    again = exits.filter(exits.entries > 1).select("deal_id").distinct()
+    h = h.semi_join(again, "deal_id")
     row_w = ibis.window(group_by="deal_id", order_by=[h.entered_at, h.stage])
     visits = h.mutate(next_entry=h.entered_at.lead().over(row_w))
     visits = visits.filter(visits.next_entry.notnull()).mutate(days=_days(visits.next_entry, visits.entered_at))
-    cumulative = visits.group_by(["deal_id", "stage"]).aggregate(days=visits.days.sum())
+    repeated = visits.group_by(["deal_id", "stage"]).aggregate(days=visits.days.sum())
+    cumulative = first.anti_join(again, "deal_id").select("deal_id", "stage", "days").union(repeated)
     q = {f"p{int(x * 100)}": first.days.quantile(x) for x in quantiles}
     qc = {f"cum_p{int(x * 100)}": cumulative.days.quantile(x) for x in quantiles}
     a = first.group_by("stage").aggregate(deals=first.count(), mean=first.days.mean(), **q).to_pandas()
@@ -482,7 +520,7 @@ def stage_durations(
     data: CrmData, *, stages: StageConfig, limit: int = 200_000, exits: ibis.Table | None = None
 ) -> pd.DataFrame:
     """A sample of per-deal days in each stage (first-entry convention) for the distribution chart."""
-    first = stage_exits(data.stage_history) if exits is None else exits
+    first = _left(stage_exits(data.stage_history) if exits is None else exits)
     first = first.filter(first.stage.isin(stages.order[:-1]))
     return first.select("stage", "days").limit(limit).to_pandas()
 
@@ -535,9 +573,13 @@ def stuck_deals(
     open_deals = deals.filter((deals.status == schema.OPEN) & (deals.created_at < today))
     if data.has("stage_history"):
         h = data.stage_history
-        first = stage_exits(h) if exits is None else exits
+        first = _left(stage_exits(h) if exits is None else exits)
         thresholds = first.group_by("stage").aggregate(threshold=first.days.quantile(quantile), exits=first.count())
-        h = h.filter(h.entered_at < today)
+        # a handful of rows, computed once: PostgreSQL otherwise re-aggregates them for every open deal
+        # (a nested loop on a misestimated join: 16 s instead of 0.1 s on the 20 k demo)
+        thresholds = thresholds.cache() if hasattr(thresholds, "cache") else thresholds
+        # the open deals' rows only: their latest entry is looked for where it is needed, not over all history
+        h = h.filter(h.entered_at < today).semi_join(open_deals.select("deal_id"), "deal_id")
         last_w = ibis.window(group_by="deal_id", order_by=[h.entered_at.desc(), h.stage.desc()])
         current = h.mutate(row=ibis.row_number().over(last_w)).filter(lambda t: t.row == 0)
         current = current.select("deal_id", current_stage=current.stage, in_stage_since=current.entered_at)
@@ -577,11 +619,16 @@ def stuck_deals(
         if c in rows.columns
     ]
     out = rows.select(*columns).to_pandas()
-    out = out.sort_values(["rep_id", "days_in_stage"], ascending=[True, False]).reset_index(drop=True)
+    # deal_id breaks ties: the engine returns rows in any order, and the report shows the first 200
+    keys = [c for c in ("rep_id", "days_in_stage", "deal_id") if c in out.columns]
+    out = out.sort_values(keys, ascending=[c != "days_in_stage" for c in keys]).reset_index(drop=True)
     out["days_in_stage"] = out["days_in_stage"].round(0)
     out["threshold"] = out["threshold"].round(0)
+    rank = {stage: i for i, stage in enumerate(stages.order)}  # pipeline order, then any other stage by name
     limits = (
         thresholds.to_pandas()
+        .sort_values("stage", key=lambda s: s.map(lambda v: (rank.get(v, len(rank)), str(v))))
+        .reset_index(drop=True)
         if thresholds is not None
         else pd.DataFrame({"stage": ["(created → closed)"], "threshold": [float(limit)], "exits": [np.nan]})
     )
@@ -589,6 +636,38 @@ def stuck_deals(
 
 
 # --- comparisons ------------------------------------------------------------------------------------------------------
+
+
+class _StepCounts:
+    """One step's deals by group, for comparing each group with the rest of them: the rest's counts are the
+    step's totals less the group's, so no per-group pass over the other groups' deals is needed (the same
+    numbers as :func:`cumulative_incidence` on the rest's deals; see :func:`_incidence`)."""
+
+    def __init__(self, groups: pd.Series, outcome: pd.Series, days: pd.Series):
+        codes, values = pd.factorize(groups)
+        self.code = {value: i for i, value in enumerate(values)}
+        self.outcome = outcome.to_numpy()
+        self.days = days.to_numpy(dtype=float)
+        self.codes = codes
+        self.infinite = np.isposinf(self.days)
+        self.moved = np.bincount(codes, weights=self.outcome == OUTCOME_MOVED, minlength=len(values))
+        self.resolved = np.bincount(codes, weights=self.outcome != OUTCOME_OPEN, minlength=len(values))
+        self.size = np.bincount(codes, minlength=len(values))
+        self._grid = None
+
+    def rest_incidence(self, group: int) -> Incidence:
+        """:func:`cumulative_incidence` over every resolution of the deals outside ``group``."""
+        if self.size.sum() - self.size[group] == 0:
+            return Incidence(np.nan, np.nan, np.nan, np.nan, 0.0, 0)
+        if self._grid is None:
+            times, inverse = np.unique(self.days, return_inverse=True)
+            self._grid = times, inverse, _incidence_counts(inverse, self.outcome, times.size)
+        times, inverse, totals = self._grid
+        mine = self.codes == group
+        own = _incidence_counts(inverse[mine], self.outcome[mine], times.size)
+        rest = [total - part for total, part in zip(totals, own, strict=True)]
+        at_horizon = int(self.infinite.sum() - self.infinite[mine].sum())  # days >= inf, as cumulative_incidence
+        return _incidence(times, *rest, horizon=np.inf, at_horizon=at_horizon)
 
 
 def compare_groups(outcomes: pd.DataFrame, by: str, *, min_deals: int, alpha: float = 0.05) -> pd.DataFrame:
@@ -606,8 +685,8 @@ def compare_groups(outcomes: pd.DataFrame, by: str, *, min_deals: int, alpha: fl
     frame = outcomes[outcomes[by].notna()]
     horizons = step_horizons(frame)
     per_group = step_conversion(frame, by=by, horizons=horizons)
-    arrays = {
-        stage: (part[by].to_numpy(), part["outcome"].to_numpy(), part["days"].to_numpy(dtype=float))
+    steps = {
+        stage: _StepCounts(part[by], part["outcome"], part["days"])
         for stage, part in frame.groupby("stage", sort=False)
     }
     rows = []
@@ -615,13 +694,12 @@ def compare_groups(outcomes: pd.DataFrame, by: str, *, min_deals: int, alpha: fl
         timed = r.basis == "eventual"
         small = r.resolved < min_deals or (timed and r.at_risk_at_horizon < 1)
         p, rest_rate = np.nan, np.nan
-        groups, outcome, days = arrays[r.stage]
-        others = groups != getattr(r, by)
-        rest_outcome = outcome[others]
-        rest_moved = int((rest_outcome == OUTCOME_MOVED).sum())
-        rest_resolved = int((rest_outcome != OUTCOME_OPEN).sum())
+        step = steps[r.stage]
+        group = step.code[getattr(r, by)]
+        rest_moved = int(step.moved.sum() - step.moved[group])
+        rest_resolved = int(step.resolved.sum() - step.resolved[group])
         if timed:
-            inc = cumulative_incidence(days[others], rest_outcome, horizon=np.inf)
+            inc = step.rest_incidence(group)
             rest_rate, rest_n = inc.conversion, inc.n_eff
         elif rest_resolved:
             rest_rate = rest_moved / rest_resolved
@@ -664,7 +742,8 @@ def compare_groups(outcomes: pd.DataFrame, by: str, *, min_deals: int, alpha: fl
         out.loc[tested, "p_adjusted"] = adjusted
         out.loc[tested, "significant"] = adjusted <= alpha
     out["direction"] = np.where(out["conversion"] < out["rest"], "lower", "higher")
-    return out
+    # groups in order (steps stay in order within each): the rows came in whatever order the engine returned
+    return out.sort_values(by, kind="stable", na_position="last").reset_index(drop=True)
 
 
 # --- bottlenecks -------------------------------------------------------------------------------------------------------
@@ -830,9 +909,9 @@ def cohort_funnel(facts: ibis.Table, *, stages: StageConfig, months: int, until:
         recent.group_by(month)
         .aggregate(
             created=recent.count(),
-            still_open=(recent.status == schema.OPEN).cast("int64").sum(),
-            won=(recent.status == schema.WON).cast("int64").sum(),
-            lost=(recent.status == schema.LOST).cast("int64").sum(),
+            still_open=(recent.status == schema.OPEN).sum(),
+            won=(recent.status == schema.WON).sum(),
+            lost=(recent.status == schema.LOST).sum(),
             **{f"reached_{i}": recent[f"reached_{i}"].sum() for i in range(len(names))},
         )
         .to_pandas()
@@ -853,30 +932,59 @@ def velocity(data: CrmData, *, as_of: date, months: int = 12, trailing_months: i
     """Sales velocity per team at each month end: open deals × win rate × average won size / average
     cycle days (revenue per day), win rate, size and cycle over the trailing months.
 
-    One query for all month ends: every deal meets every month end, and each month's open and
-    closed deals are flags inside the aggregation rather than a pair of queries per month.
+    One query for all month ends, and the deals aggregated before they meet them: every cut-off (a
+    month's first day, and the first day of the month the trailing window starts) falls on a month
+    boundary, so deals of one team, status, created month and closed month are open, closed or won at
+    the same month ends. Those groups (thousands, not a million deals) meet each month end, and each
+    month's open and closed deals are flags inside the aggregation.
     """
     deals = metrics.deals_with_team(data)
     keys = ["team"] if "team" in deals.columns else []
     ends = [pd.Timestamp(as_of) + pd.offsets.MonthEnd(0) - pd.offsets.MonthEnd(k) for k in range(months - 1, -1, -1)]
+
+    def month_number(day: pd.Timestamp) -> int:  # months since year 0: a timestamp is before the 1st of a month
+        return day.year * 12 + day.month - 1  # at midnight exactly when its month number is smaller
+
+    cycle = _days(deals.closed_at, deals.created_at)
+    groups = deals.group_by(
+        [
+            *keys,
+            "status",
+            (deals.created_at.year() * 12 + deals.created_at.month() - 1).name("created_month"),
+            (deals.closed_at.year() * 12 + deals.closed_at.month() - 1).name("closed_month"),
+        ]
+    ).aggregate(
+        deals=deals.count(),
+        amount_sum=deals.amount.sum(),
+        amounts=deals.amount.count(),
+        cycle_sum=cycle.sum(),
+        cycles=cycle.count(),
+    )
     cuts = ibis.memtable(
         {
             "month": list(range(len(ends))),
-            "cut": [end + pd.Timedelta(days=1) for end in ends],
-            "since": [end + pd.Timedelta(days=1) - pd.DateOffset(months=trailing_months) for end in ends],
+            "cut": [month_number(end + pd.Timedelta(days=1)) for end in ends],
+            "since": [month_number(end + pd.Timedelta(days=1) - pd.DateOffset(months=trailing_months)) for end in ends],
         },
-        schema={"month": "int64", "cut": "timestamp", "since": "timestamp"},
+        schema={"month": "int64", "cut": "int64", "since": "int64"},
     )
-    grid = deals.cross_join(cuts)
-    is_open = (grid.created_at < grid.cut) & ((grid.status == schema.OPEN) | (grid.closed_at >= grid.cut))
-    closed = grid.status.isin(schema.CLOSED_STATUSES) & (grid.closed_at >= grid.since) & (grid.closed_at < grid.cut)
+    grid = groups.cross_join(cuts)
+    is_open = (grid.created_month < grid.cut) & ((grid.status == schema.OPEN) | (grid.closed_month >= grid.cut))
+    closed = (
+        grid.status.isin(schema.CLOSED_STATUSES) & (grid.closed_month >= grid.since) & (grid.closed_month < grid.cut)
+    )
     won = closed & (grid.status == schema.WON)
+
+    def mean(total, count):  # the won deals' mean from their groups' sums and counts (null without any)
+        total, count = total.sum(where=won), count.sum(where=won)
+        return ibis.ifelse(count > 0, total / count, ibis.null("float64"))
+
     agg = grid.group_by(["month", *keys]).aggregate(
-        open_deals=is_open.cast("int64").sum(),
-        won=won.cast("int64").sum(),
-        closed=closed.cast("int64").sum(),
-        size=grid.amount.mean(where=won),
-        cycle=_days(grid.closed_at, grid.created_at).mean(where=won),
+        open_deals=ibis.ifelse(is_open, grid.deals, 0).sum(),
+        won=ibis.ifelse(won, grid.deals, 0).sum(),
+        closed=ibis.ifelse(closed, grid.deals, 0).sum(),
+        size=mean(grid.amount_sum, grid.amounts),
+        cycle=mean(grid.cycle_sum, grid.cycles),
     )
     out = agg.to_pandas().sort_values(["month", *keys], na_position="last").reset_index(drop=True)
     if keys:

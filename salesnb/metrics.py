@@ -213,6 +213,16 @@ def deals_with_team(data: CrmData) -> ibis.Table:
     return deals.left_join(lookup, "rep_id").drop("rep_id_right")
 
 
+def to_frame(table: ibis.Table) -> pd.DataFrame:
+    """A query's rows as a pandas frame, through Arrow.
+
+    For row-level results (hundreds of thousands of rows): Ibis' ``to_pandas`` on DuckDB turns every
+    column that holds a null into Python objects first (``to_pylist``), 18× slower on the funnel's
+    350 k deal rows at 1 M deals. The values are the same; timestamps keep Arrow's unit.
+    """
+    return table.to_pyarrow().to_pandas()
+
+
 def _in_window(column: ibis.Column, window: Window) -> ibis.BooleanValue:
     return (column >= ibis.timestamp(window.start.isoformat())) & (
         column < ibis.timestamp(window.end_exclusive.isoformat())
@@ -251,7 +261,8 @@ def deal_kpis(deals: ibis.Table, window: Window, *, by: list[str] | str | None =
         lost=(closed.status == schema.LOST).sum(),
         avg_deal_size=closed.amount.mean(where=won),
         mean_cycle_days=cycle.mean(where=won),
-        median_cycle_days=cycle.median(where=won),
+        # the filter on the argument, not where=: ibis 12 renders median(where=) invalid for Spark
+        median_cycle_days=ibis.ifelse(won, cycle, ibis.null()).median(),
     )
     created = deals.filter(_in_window(deals.created_at, window))
     created_metrics = dict(deals_created=created.count(), pipeline_created=created.amount.sum())

@@ -7,6 +7,7 @@ touches Ibis: inputs are the small aggregated frames the metrics return.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -171,3 +172,74 @@ def bootstrap_median_interval(
         random_state=np.random.default_rng(seed),
     )
     return float(result.confidence_interval.low), float(result.confidence_interval.high)
+
+
+BOOTSTRAP_ROWS = 32  # resamples drawn and reduced at a time: 32 × 50 k indices stay in cache, not 1000 × 50 k in RAM
+
+
+def bootstrap_median_difference(
+    after, before, *, n_resamples: int, confidence: float = CONFIDENCE, seed: int = 0
+) -> tuple[float, float]:
+    """Percentile-bootstrap interval of median(after) − median(before): exactly what
+    ``scipy.stats.bootstrap((after, before), median difference, method="percentile",
+    random_state=np.random.default_rng(seed), vectorized=True)`` returns, in a fraction of its
+    time and memory.
+
+    The resample indices are the same draws from the same generator (all of ``after``'s resamples,
+    then ``before``'s), taken a few resamples at a time; a resample's median is read from the order
+    statistics of the resampled *ranks* in the sorted sample (the sorted values are monotone in
+    the rank), which is the value ``np.median`` picks, without gathering and partitioning a
+    resamples × observations float array (at 1 M deals, 1000 × 55 k: 0.4 GB, 5 s per call).
+    The interval is then scipy's own, read from this bootstrap distribution. Data with NaN goes
+    to scipy unchanged.
+
+    >>> a, b = np.arange(10.0), np.arange(7.0) * 2
+    >>> fast = bootstrap_median_difference(a, b, n_resamples=200, seed=3)
+    >>> slow = stats.bootstrap((a, b), lambda x, y, axis=-1: np.median(x, axis=axis) - np.median(y, axis=axis),
+    ...     n_resamples=200, method="percentile", random_state=np.random.default_rng(3), vectorized=True)
+    >>> fast == (slow.confidence_interval.low, slow.confidence_interval.high)
+    True
+    """
+    after = np.asarray(after, dtype=float)
+    before = np.asarray(before, dtype=float)
+
+    def median_difference(a, b, axis=-1):
+        return np.median(a, axis=axis) - np.median(b, axis=axis)
+
+    options = {"confidence_level": confidence, "method": "percentile", "vectorized": True}
+    if np.isnan(after).any() or np.isnan(before).any():
+        result = stats.bootstrap(
+            (after, before),
+            median_difference,
+            n_resamples=n_resamples,
+            random_state=np.random.default_rng(seed),
+            **options,
+        )
+    else:
+        rng = np.random.default_rng(seed)
+        theta = _resampled_medians(after, n_resamples, rng) - _resampled_medians(before, n_resamples, rng)
+        # scipy computes the interval from a given bootstrap distribution when asked for no new resamples
+        given = SimpleNamespace(bootstrap_distribution=theta)
+        result = stats.bootstrap((after, before), median_difference, n_resamples=0, bootstrap_result=given, **options)
+    return float(result.confidence_interval.low), float(result.confidence_interval.high)
+
+
+def _resampled_medians(sample: np.ndarray, n_resamples: int, rng: np.random.Generator) -> np.ndarray:
+    """Medians of ``n_resamples`` bootstrap resamples of ``sample``, drawn as scipy draws them
+    (``rng.integers(0, n, (n_resamples, n))``, row by row in the generator's stream)."""
+    n = sample.size
+    order = np.argsort(sample, kind="stable")
+    ordered = sample[order]
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
+    middle = [n // 2 - 1, n // 2] if n % 2 == 0 else [n // 2]
+    out = np.empty(n_resamples)
+    for start in range(0, n_resamples, BOOTSTRAP_ROWS):
+        rows = min(BOOTSTRAP_ROWS, n_resamples - start)
+        ranks = rank[rng.integers(0, n, (rows, n))]
+        picked = np.partition(ranks, middle, axis=1)
+        if len(middle) == 2:
+            out[start : start + rows] = (ordered[picked[:, middle[0]]] + ordered[picked[:, middle[1]]]) / 2
+        else:
+            out[start : start + rows] = ordered[picked[:, middle[0]]]
+    return out

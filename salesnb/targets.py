@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from salesnb import forecast as fc
-from salesnb import metrics
+from salesnb import metrics, schema
 from salesnb.data import CrmData
 from salesnb.metrics import Window
 from salesnb.params import CommissionParams, TargetsParams
@@ -92,7 +92,8 @@ def active_reps(data: CrmData, window: Window, *, history_end: date) -> pd.DataF
     recent_start = pd.Timestamp(metrics._add_months(history_end.replace(day=1), -5))
     recent = deals.filter(deals.created_at >= recent_start).select("rep_id").distinct().to_pandas()
     if data.has("reps"):
-        reps = data.reps.to_pandas()
+        # by rep_id: the split's rounding and the reach simulation go rep by rep, and engines return rows in any order
+        reps = data.reps.order_by("rep_id").to_pandas()
         if "hired_at" in reps and reps["hired_at"].notna().any():
             hired = reps["hired_at"].fillna(pd.Timestamp("1900-01-01"))
             left = reps["left_at"] if "left_at" in reps else pd.Series(pd.NaT, index=reps.index)
@@ -230,9 +231,14 @@ def rep_share_history(
         started = split["rep_id"].map(first["first"]).set_axis(split["rep_id"])
         hired = pd.Series(pd.NaT, index=range(len(split)), dtype="datetime64[ns]")
     revenue, ramps, team = {}, {}, {}
-    for block in blocks:
-        by_rep = metrics.deal_kpis(deals, block, by="rep_id").set_index("rep_id")["revenue"]
-        team[block.label] = float(metrics.deal_kpis(deals, block).iloc[0]["revenue"])
+    # deal_kpis' revenue (won deals closed in the block) for every block at once: two queries, not four per block
+    won = deals.filter(deals.status == schema.WON)
+    sums = {f"b{i}": won.amount.sum(where=metrics._in_window(won.closed_at, b)) for i, b in enumerate(blocks)}
+    rep_sums = won.group_by("rep_id").aggregate(**sums).to_pandas().set_index("rep_id") if sums else None
+    team_sums = won.aggregate(**sums).to_pandas().iloc[0] if sums else None
+    for i, block in enumerate(blocks):
+        by_rep = rep_sums[f"b{i}"]
+        team[block.label] = float(0.0 if pd.isna(team_sums[f"b{i}"]) else team_sums[f"b{i}"])
         worked = pd.to_datetime(started).le(pd.Timestamp(block.start)).to_numpy()
         values = split["rep_id"].map(by_rep).fillna(0.0).to_numpy(dtype=float)
         revenue[block.label] = np.where(worked, values, np.nan)

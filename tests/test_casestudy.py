@@ -293,3 +293,35 @@ def test_shipped_demo_params_recover_the_pilot_without_a_pre_trend_warning(demo2
     assert "pre_trend" not in result.caveats
     said = findings(result, "en", "CNY")
     assert sum("randomization test over 500 random picks of 13 of" in s for s in said) == 4
+
+
+@pytest.mark.parametrize("sizes", [(40, 31), (33, 50), (7, 2)])
+def test_median_bootstrap_is_scipys_interval(sizes):
+    """The case study's median-change interval: the same draws and interval as scipy.stats.bootstrap, with
+    ties (deal sizes repeat) and odd or even sample sizes; samples with NaN go to scipy itself."""
+    from salesnb.stats import bootstrap_median_difference
+
+    rng = np.random.default_rng(5)
+    after, before = (np.round(rng.lognormal(3, 1, n)) for n in sizes)
+
+    def scipy_interval(a, b):
+        result = stats.bootstrap(
+            (a, b),
+            lambda x, y, axis=-1: np.median(x, axis=axis) - np.median(y, axis=axis),
+            n_resamples=300,
+            confidence_level=0.9,
+            method="percentile",
+            random_state=np.random.default_rng(11),
+            vectorized=True,
+        )
+        return float(result.confidence_interval.low), float(result.confidence_interval.high)
+
+    assert bootstrap_median_difference(after, before, n_resamples=300, confidence=0.9, seed=11) == scipy_interval(
+        after, before
+    )
+    after[0] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got = bootstrap_median_difference(after, before, n_resamples=300, confidence=0.9, seed=11)
+        want = scipy_interval(after, before)
+    assert np.array_equal(got, want, equal_nan=True)

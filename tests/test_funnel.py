@@ -248,6 +248,33 @@ def test_time_in_stage_first_entry_and_cumulative():
     assert times.loc["B", "cum_p50"] == pytest.approx(np.median([5, 1, 3]))
 
 
+def test_cumulative_time_in_stage_matches_every_visit_by_hand():
+    """Deals without re-entries take their exit times; every deal with one is followed visit by visit,
+    including one that only ever re-entered its single stage (it has no exit) and a duplicated row."""
+    data, stages = crm()
+    history = data.stage_history.to_pandas()
+    extra = pd.DataFrame(
+        {
+            "deal_id": ["d7", "d7", "d8", "d8", "d8"],
+            "stage": ["A", "A", "A", "B", "B"],
+            "entered_at": [day(2), day(7), day(1), day(4), day(4)],
+        }
+    )
+    history = pd.concat([history, extra], ignore_index=True)
+    more = {"deal_id": ["d7", "d8"], "rep_id": ["r1", "r2"], "created_at": [day(1)] * 2, "amount": [1.0, 2.0]}
+    more |= {"status": ["open", "open"], "closed_at": [pd.NaT] * 2}
+    deals = pd.concat([DEALS, pd.DataFrame(more)], ignore_index=True)
+    data = from_frames(data.params, {"deals": deals, "stage_history": history})
+    times = fn.time_in_stage(data, stages=stages).set_index("stage")
+    rows = history.sort_values(["deal_id", "entered_at", "stage"])
+    rows = rows.assign(days=(rows.groupby("deal_id")["entered_at"].shift(-1) - rows["entered_at"]).dt.days)
+    cumulative = rows.dropna(subset=["days"]).groupby(["deal_id", "stage"])["days"].sum().reset_index()
+    for stage in ("A", "B"):
+        want = cumulative.loc[cumulative["stage"] == stage, "days"]
+        got = times.loc[stage, ["cum_p50", "cum_p75", "cum_p90"]].to_numpy(dtype=float)
+        assert got == pytest.approx(np.quantile(want, [0.5, 0.75, 0.9]))
+
+
 def test_moves_counted():
     from salesnb.stages import move_counts
 
