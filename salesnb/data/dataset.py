@@ -28,8 +28,7 @@ from salesnb import schema
 from salesnb.data.engine import Workspace, connect
 from salesnb.data.mapping import LookupResult, Remap, map_table
 from salesnb.data.presets import effective_tables, is_preset_only
-from salesnb.data.readers import ROW, SourceInfo, read_table_file, resolve_file
-from salesnb.data.readers import _sha256 as readers_sha256
+from salesnb.data.readers import ROW, SourceInfo, read_table_file, resolve_file, sha256_of
 from salesnb.data.validate import FLAG, REASON, Context, RowIssue, check, clean
 from salesnb.errors import DataError
 from salesnb.labels import reason_label
@@ -373,7 +372,7 @@ def _read_with_spark(params: Params, name: str, source: TableSource, spark: ibis
     if rows == 0:
         raise DataError(f"{path}: the file has a header but no data rows.")
     headers = tuple(table.columns)
-    info = SourceInfo(str(path), readers_sha256(path), path.stat().st_size, rows)
+    info = SourceInfo(str(path), sha256_of(path), path.stat().st_size, rows)
     return table.mutate(**{ROW: ibis.row_number() + 2}), headers, (info,), str(path)
 
 

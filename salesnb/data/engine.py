@@ -58,6 +58,7 @@ class Workspace:
         spill.mkdir()
         self.con = ibis.duckdb.connect(str(self.folder / "work.duckdb"), **duckdb_config(engine, spill))
         self._names = itertools.count(1)
+        self.closed = False
 
     def name(self, stem: str) -> str:
         """A fresh table name in the workspace."""
@@ -67,6 +68,10 @@ class Workspace:
         return self.folder / name
 
     def close(self) -> None:
+        """Disconnect and delete the folder; safe to call more than once."""
+        if self.closed:
+            return
+        self.closed = True
         try:
             self.con.disconnect()
         finally:

@@ -102,7 +102,7 @@ def read_table_file(
     rows = int(table.count().to_pyarrow().as_py())
     if rows == 0:
         raise DataError(f"{path}: the file has a header but no data rows.")
-    info = SourceInfo(str(path), _sha256(path), size, rows, **extra)
+    info = SourceInfo(str(path), sha256_of(path), size, rows, **extra)
     return RawTable(table, info, tuple(headers), workspace)
 
 
@@ -373,7 +373,7 @@ def _read_parquet(workspace: Workspace, path: Path):
     return table, headers, {}
 
 
-def _sha256(path: Path) -> str:
+def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
