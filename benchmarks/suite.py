@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -44,6 +45,64 @@ def measured(fn):
     before = load()
     result = fn()
     return result, before, load()
+
+
+@dataclass
+class Row:
+    """One line of docs/benchmarks.md; rows with a goal say whether it is met and, if not, by how much."""
+
+    what: str
+    result: str
+    goal: str
+    load: str
+    key: str = ""
+    met: bool | None = None
+    miss: str = ""
+
+    def verdict(self) -> str:
+        if self.met is None:
+            return "–"
+        return "met" if self.met else f"**missed**: {self.miss}" + (" (why: below)" if self.key in WHY else "")
+
+
+TITLE = {
+    "demo": "Demo in 20 s",
+    "all_reports": "1 M deals, all reports in 60 s",
+    "ibis_sql": "Ibis within 1.3× of hand-written SQL",
+    "pandas_ibis": "pandas 4× slower than Ibis",
+    "check_5m": "5 M deals, check in 3 GiB",
+    "funnel_5m": "5 M deals, funnel report in 4 GiB",
+    "postgres": "PostgreSQL check within 1.5× of files",
+}
+
+# Why a goal is missed, from profiles of the code as it stands (issue 11's closing note has the figures);
+# printed under the table only for rows that miss.
+WHY = {
+    "demo": "Five kernels each pay ~2 s to start (papermill + ipykernel) and 2.5–2.9 s of imports "
+    "(matplotlib.pyplot 0.8 s, scipy.stats 0.8 s, pandas 0.3 s, Ibis 0.3 s) before any analysis; the "
+    "report work itself is 1–5 s per notebook, and HTML rendering ~0.5 s. `run --jobs 2` spends ~53 s of CPU "
+    "for the five reports, so two cores cannot finish in under ~27 s. The engine loader (4.6 s for 20 k "
+    "rows) is mostly Ibis compiling the validation expressions (1.8 s) and sampling date formats (1.6 s) — "
+    "fixed costs that do not grow with the data. Closing the gap needs kernels started once and reused "
+    "across reports (or a pre-forked kernel pool), not faster queries.",
+    "all_reports": "The load (read, map, validate, write the snapshot) runs in the engine now but is still "
+    "the largest single stage; the notebooks then run in parallel on two workers, and the case study's "
+    "event study and bootstrap remain the longest kernel. See the row's load figure.",
+    "ibis_sql": "The Ibis path computes more than the hand-written reference: per-stage entry counts, "
+    "re-entry (cumulative) times, means and p75, and funnel amounts per window; the SQL reference computes "
+    "only reached counts, p50/p90 and the stuck count. Per step at 1 M: stage exits 1.6 s (cached, used "
+    "twice), funnel table 0.8 s, time in stage 0.6 s, stuck deals 0.4 s.",
+    "pandas_ibis": "The ratio rose from 1.8× as Ibis got faster; pandas' groupby/merge on 1 M deals is "
+    "within 3× of DuckDB on two cores once both pay the same metrics, so ≥ 4× would need the Ibis path "
+    "to match the hand-written SQL (previous row).",
+    "check_5m": "DuckDB's memory_limit bounds the engine, not the Python side: the measured peak is the "
+    "process, including Arrow buffers of the XLSX/CSV reader and the example rows.",
+    "funnel_5m": "The funnel kernel caches stage exits and deal facts in its DuckDB; at 5 M deals these "
+    "exceed the default memory_limit share and the kernel's pandas results add to it.",
+    "postgres": "Temporary tables for the checked rows are written inside PostgreSQL; with text-typed "
+    "date columns, PostgreSQL has no try_strptime and the portable parser's regular expressions are "
+    "evaluated per row.",
+}
 
 
 def demo_runs(runs: int) -> tuple[list[float], list[str]]:
@@ -125,43 +184,54 @@ def scale(what: str, deals: int) -> dict:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def scale_rows(deals: int) -> list[tuple[str, str, str, str]]:
+def scale_rows(deals: int) -> list[Row]:
     """Whole runs: all reports at ``deals``, peak memory at 5 M, and a PostgreSQL source at 500 k."""
     rows = []
     print("all 5 reports at 1 M deals …", flush=True)
     r, before, after = measured(lambda: scale("all-reports", deals))
     rows.append(
-        (
+        Row(
             f"{deals / 1e6:g} M deals, all 5 reports, `run --jobs 2` ({r['load']}); peak RSS of the process tree "
             f"{r['peak_mb']:,.0f} MB",
             f"{r['seconds']:.0f} s",
             "≤ 60 s",
             f"{before} → {after}",
+            key="all_reports",
+            met=r["seconds"] <= 60,
+            miss=f"{r['seconds'] - 60:.0f} s over ({r['seconds'] / 60:.1f}× the goal)",
         )
     )
     print("5 M deals: check, then the funnel report, peak memory …", flush=True)
     r, before, after = measured(lambda: scale("check-memory", 5_000_000))
+    gib = r["peak_mb"] / 1024
     rows.append(
-        (
-            f"5 M deals, `salesnb check` ({r['seconds']:.0f} s)",
-            f"{r['peak_mb'] / 1024:.2f} GiB",
+        Row(
+            f"5 M deals, `salesnb check` ({r['seconds']:.0f} s), peak RSS of the process tree",
+            f"{gib:.2f} GiB",
             "≤ 3 GiB",
             f"{before} → {after}",
+            key="check_5m",
+            met=gib <= 3,
+            miss=f"{gib - 3:.2f} GiB over",
         )
     )
     r, before, after = measured(lambda: scale("funnel-memory", 5_000_000))
+    gib = r["peak_mb"] / 1024
     rows.append(
-        (
+        Row(
             f"5 M deals, funnel report, peak memory of the process tree ({r['seconds']:.0f} s)",
-            f"{r['peak_mb'] / 1024:.2f} GiB",
+            f"{gib:.2f} GiB",
             "≤ 4 GiB",
             f"{before} → {after}",
+            key="funnel_5m",
+            met=gib <= 4,
+            miss=f"{gib - 4:.2f} GiB over",
         )
     )
     print("500 k deals from PostgreSQL …", flush=True)
     r, before, after = measured(lambda: scale("postgres-check", 500_000))
     if "skipped" in r:
-        rows.append(("500 k deals from PostgreSQL, `check`", "not run: " + r["skipped"], "≤ 1.5× files", ""))
+        rows.append(Row("500 k deals from PostgreSQL, `check`", "not run: " + r["skipped"], "≤ 1.5× files", ""))
     else:
         biggest = max(
             (
@@ -171,14 +241,18 @@ def scale_rows(deals: int) -> list[tuple[str, str, str, str]]:
             ),
             default=0,
         )
+        ratio = r["database_s"] / r["files_s"]
         rows.append(
-            (
+            Row(
                 f"500 k deals from PostgreSQL (typed columns), `check` {r['database_s']:.1f} s vs the same files "
                 f"{r['files_s']:.1f} s; Python peak RSS {r['database_peak_mb']:,.0f} MB (files: "
                 f"{r['files_peak_mb']:,.0f} MB); most rows any SELECT returned: {biggest:,}",
-                f"{r['database_s'] / r['files_s']:.2f}×",
+                f"{ratio:.2f}×",
                 "≤ 1.5×",
                 f"{before} → {after}",
+                key="postgres",
+                met=ratio <= 1.5,
+                miss=f"{ratio / 1.5 - 1:.0%} over",
             )
         )
     return rows
@@ -211,17 +285,21 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="Generated data folder to reuse (and keep).")
     parser.add_argument("--no-scale", action="store_true", help="Skip the whole-run rows (1 M, 5 M, PostgreSQL).")
     args = parser.parse_args()
-    rows: list[tuple[str, str, str, str]] = []
+    rows: list[Row] = []
 
     print(f"demo: 1 warm-up + {args.runs} runs of salesnb run params/demo.yaml --jobs 2 …", flush=True)
     seconds, loads = demo_runs(args.runs)
     runs = ", ".join(f"{s:.1f}" for s in seconds)
+    median = statistics.median(seconds)
     rows.append(
-        (
+        Row(
             f"demo, 5 reports, `run --jobs 2`, warm: median of {args.runs} (runs: {runs} s)",
-            f"{statistics.median(seconds):.1f} s",
+            f"{median:.1f} s",
             "≤ 20 s",
             "<br>".join(loads),
+            key="demo",
+            met=median <= 20,
+            miss=f"{median - 20:.1f} s over ({median / 20 - 1:.0%})",
         )
     )
 
@@ -229,29 +307,51 @@ def main() -> None:
     if not (folder / "stage_history.parquet").is_file():
         print(f"generating {args.deals:,} deals …", flush=True)
         bench_funnel.generate(folder, args.deals, seed=7)
-    print("funnel core metrics: ibis, duckdb-sql, pandas …", flush=True)
-    results, before, after = measured(lambda: bench_funnel.bench(folder))
-    by = {r["engine"]: r for r in results}
-    agree = all(bench_funnel.agree(by["duckdb-sql"], r) for r in results)
-    ratio = by["ibis+duckdb"]["metrics_s"] / by["duckdb-sql"]["metrics_s"]
+    print(f"funnel core metrics: ibis, duckdb-sql, pandas, {args.runs} rounds …", flush=True)
+    rounds, before, after = measured(lambda: [bench_funnel.bench(folder) for _ in range(args.runs)])
+    # every engine, every round, against the hand-written SQL of the same round
+    agree = all(bench_funnel.agree(next(x for x in r if x["engine"] == "duckdb-sql"), x) for r in rounds for x in r)
     n = f"{args.deals / 1e6:g} M" if args.deals >= 1e6 else f"{args.deals:,}"
-    for r in results:
+    per_engine: dict[str, list[dict]] = {}
+    for r in rounds:
+        for x in r:
+            per_engine.setdefault(x["engine"], []).append(x)
+    for engine, xs in per_engine.items():
+        secs = [x["metrics_s"] for x in xs]
         rows.append(
-            (
-                f"funnel core metrics, {n} deals: {r['engine']} (peak RSS {r['peak_mb']:,.0f} MB)",
-                f"{r['metrics_s']:.2f} s",
+            Row(
+                f"funnel core metrics, {n} deals: {engine}, median of {len(xs)} (rounds: "
+                f"{', '.join(f'{v:.2f}' for v in secs)} s; peak RSS {max(x['peak_mb'] for x in xs):,.0f} MB)",
+                f"{statistics.median(secs):.2f} s",
                 "–",
                 f"{before} → {after}",
             )
         )
+    seconds_of = {e: [x["metrics_s"] for x in xs] for e, xs in per_engine.items()}
+    ibis_sql = [i / q for i, q in zip(seconds_of["ibis+duckdb"], seconds_of["duckdb-sql"], strict=True)]
+    pandas_ibis = [p / i for p, i in zip(seconds_of["pandas"], seconds_of["ibis+duckdb"], strict=True)]
+    verdict = "" if agree else " — **ENGINES DISAGREE**"
     rows.append(
-        (
-            "funnel core metrics: Ibis ÷ hand-written DuckDB SQL"
-            + ("" if agree else " — **ENGINES DISAGREE**")
-            + ("; all three engines agree" if agree else ""),
-            f"{ratio:.2f}×",
+        Row(
+            f"funnel core metrics: Ibis ÷ hand-written DuckDB SQL, per round "
+            f"{', '.join(f'{v:.2f}' for v in ibis_sql)}{verdict or '; all three engines agree in every round'}",
+            f"{statistics.median(ibis_sql):.2f}×",
             "≤ 1.3×",
             f"{before} → {after}",
+            key="ibis_sql",
+            met=agree and statistics.median(ibis_sql) <= 1.3,
+            miss=f"{statistics.median(ibis_sql) / 1.3 - 1:.0%} over",
+        )
+    )
+    rows.append(
+        Row(
+            f"funnel core metrics: pandas ÷ Ibis, per round {', '.join(f'{v:.2f}' for v in pandas_ibis)}",
+            f"{statistics.median(pandas_ibis):.2f}×",
+            "≥ 4×",
+            f"{before} → {after}",
+            key="pandas_ibis",
+            met=statistics.median(pandas_ibis) >= 4,
+            miss=f"{1 - statistics.median(pandas_ibis) / 4:.0%} under",
         )
     )
 
@@ -260,7 +360,7 @@ def main() -> None:
     for mode, label in (("views", "views, registered on first use (now)"), ("copies", "every table copied (before)")):
         r = opened[mode]
         rows.append(
-            (
+            Row(
                 f"snapshot load per kernel, {n} deals: {label}; then count deals {r['first_query_s']:.2f} s; "
                 f"peak RSS {r['peak_mb']:,.0f} MB",
                 f"{r['open_s']:.2f} s",
@@ -287,11 +387,16 @@ def main() -> None:
         f"- run at {datetime.now():%Y-%m-%d %H:%M}, commit {commit()}",
         f"- machine: {machine()}",
         "",
-        "| benchmark | result | goal | load average before → after |",
-        "|---|---|---|---|",
-        *(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows),
+        "| benchmark | result | goal | verdict | load average before → after |",
+        "|---|---|---|---|---|",
+        *(f"| {r.what} | {r.result} | {r.goal} | {r.verdict()} | {r.load} |" for r in rows),
         "",
     ]
+    missed = [r for r in rows if r.met is False and r.key in WHY]
+    if missed:
+        lines += ["## Why the missed goals are missed", ""]
+        lines += [f"- **{TITLE[r.key]}** — {WHY[r.key]}" for r in missed]
+        lines.append("")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
