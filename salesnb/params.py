@@ -26,6 +26,15 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _as_text(value: Any) -> Any:
+    """YAML scalars given where text is meant (``amount: 1``, ``won: yes``) as the text written."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | date):
+        return str(value)
+    return value
+
+
 class Lookup(_Model):
     """Columns added to a table from another file, joined on a key (e.g. account → sector)."""
 
@@ -33,8 +42,60 @@ class Lookup(_Model):
     key: str = Field(description="Column of the lookup file holding the join key.")
     on: str = Field(description="Canonical column of this table to join on.")
     columns: dict[str, str] = Field(description="Lookup-file column -> canonical column.")
+    default: dict[str, str] = Field(
+        default_factory=dict,
+        description="Canonical column -> value for rows whose key is blank or not in the lookup file.",
+    )
     encoding: str = "auto"
     delimiter: str = "auto"
+    header_row: int | Literal["auto"] = "auto"
+    sheet: str | int | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _yaml_on(cls, raw: Any) -> Any:
+        # YAML 1.1 reads an unquoted `on:` key as the boolean true.
+        if isinstance(raw, dict) and True in raw and "on" not in raw:
+            raw = {("on" if k is True else k): v for k, v in raw.items()}
+        if isinstance(raw, dict) and isinstance(raw.get("default"), dict):
+            raw = {**raw, "default": {k: _as_text(v) for k, v in raw["default"].items()}}
+        return raw
+
+    @model_validator(mode="after")
+    def _default_targets(self) -> Lookup:
+        unknown = [c for c in self.default if c not in self.columns.values()]
+        if unknown:
+            raise ValueError(
+                f"lookup default names {unknown}, which this lookup does not fill; "
+                f"it fills {sorted(self.columns.values())}"
+            )
+        return self
+
+
+class StatusRule(_Model):
+    """One rule of ``status_from``: rows where ``column`` is filled (``present``) or holds one of
+    ``equals`` get ``status``. Rules are tried in order; a row no rule matches is open."""
+
+    status: Literal["won", "lost", "open"]
+    column: str = Field(description="A column of the file, or a canonical column (mapped or looked up).")
+    present: bool | None = Field(None, description="true: the cell is filled; false: the cell is blank.")
+    equals: list[str] | None = Field(
+        None, description="Values that match (booleans: true also matches 1, yes, y, t, 是; false 0, no, n, f, 否)."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _values(cls, raw: Any) -> Any:
+        if isinstance(raw, dict) and "equals" in raw:
+            equals = raw["equals"] if isinstance(raw["equals"], list) else [raw["equals"]]
+            raw = {**raw, "equals": [_as_text(v) for v in equals]}
+        return raw
+
+    @model_validator(mode="after")
+    def _one_test(self) -> StatusRule:
+        if (self.present is None) == (self.equals is None):
+            raise ValueError(f"status rule on '{self.column}' needs exactly one of 'present' or 'equals'")
+        return self
 
 
 class TableSource(_Model):
@@ -52,8 +113,29 @@ class TableSource(_Model):
         default_factory=dict, description="Canonical column -> {client value: canonical value}."
     )
     constants: dict[str, str] = Field(default_factory=dict, description="Canonical column -> fixed value.")
-    date_format: str | None = None
+    date_format: str | None = Field(None, description="strftime format of every date column, e.g. '%d/%m/%Y'.")
+    decimal: Literal[".", ","] | None = Field(
+        None, description="Decimal mark of the number columns (default: detected per column; refused if ambiguous)."
+    )
+    header_row: int | Literal["auto"] = Field(
+        "auto", description="1-based row holding the column names; 'auto' skips title rows above it."
+    )
+    status_from: list[StatusRule] = Field(
+        default_factory=list, description="Derive won/lost/open from dates or flags (deals only)."
+    )
     lookups: list[Lookup] = Field(default_factory=list)
+
+    @field_validator("constants", mode="before")
+    @classmethod
+    def _constants_as_text(cls, value: Any) -> Any:
+        return {k: _as_text(v) for k, v in value.items()} if isinstance(value, dict) else value
+
+    @field_validator("header_row")
+    @classmethod
+    def _header_row(cls, value: int | str) -> int | str:
+        if isinstance(value, int) and value < 1:
+            raise ValueError("header_row counts from 1 (the first line of the file)")
+        return value
 
 
 TableName = Literal["deals", "stage_history", "reps", "activities", "targets", "surveys", "costs"]
@@ -84,6 +166,59 @@ class DataConfig(_Model):
     base_dir: str = "."
     tables: dict[TableName, TableSource] = Field(default_factory=dict)
     engine: EngineConfig = Field(default_factory=lambda: EngineConfig())
+    timezone: str | None = Field(
+        None,
+        description="IANA zone (e.g. Asia/Shanghai) that timestamps with an offset are converted to; "
+        "unset: the local time as written is kept. Timestamps without an offset are never shifted.",
+    )
+    fx: dict[str, float | dict[str, float]] = Field(
+        default_factory=dict,
+        description="Currency -> rate into the report currency, or {'YYYY-MM': rate} per month of the deal's "
+        "close (else creation) date.",
+    )
+    normalise_ids: bool = Field(
+        True, description="Compare ids as numbers when they are numbers: '015', '15' and '15.0' are one id."
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        import zoneinfo
+
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"timezone {value!r} is not an IANA time zone such as 'Asia/Shanghai' or 'UTC'") from None
+        return value
+
+    @field_validator("fx", mode="before")
+    @classmethod
+    def _fx(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        out = {}
+        for currency, rate in value.items():
+            if isinstance(rate, dict):
+                months = {}
+                for month, r in rate.items():
+                    key = month.strftime("%Y-%m") if isinstance(month, date) else str(month)
+                    if not re.fullmatch(r"\d{4}-\d{2}", key):
+                        raise ValueError(f"fx.{currency}: month {month!r} is not YYYY-MM")
+                    months[key] = r
+                rate = months
+            out[str(currency).strip().upper()] = rate
+        return out
+
+    @field_validator("fx")
+    @classmethod
+    def _positive_rates(cls, value: dict) -> dict:
+        for currency, rate in value.items():
+            rates = rate.values() if isinstance(rate, dict) else [rate]
+            if any(not (r > 0 and r < float("inf")) for r in rates):
+                raise ValueError(f"fx.{currency}: rates must be positive numbers")
+        return value
 
 
 class StageConfig(_Model):
@@ -96,6 +231,9 @@ class StageConfig(_Model):
 
     @model_validator(mode="after")
     def _won_in_order(self) -> StageConfig:
+        repeated = sorted({name for name in self.order if self.order.count(name) > 1})
+        if repeated:
+            raise ValueError(f"stage(s) {repeated} appear more than once in 'order'; each stage is listed once")
         if self.won not in self.order:
             raise ValueError(f"won stage {self.won!r} must be one of 'order' {self.order}")
         if self.lost in self.order:
@@ -352,11 +490,29 @@ def resolve_params_path(path: str | Path) -> Path:
     raise ParamsError(f"{path}: params file not found (looked in {Path.cwd()} and {REPO_ROOT}).")
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A SafeLoader that refuses a key given twice in one mapping (PyYAML keeps the last silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            line = key_node.start_mark.line + 1
+            if isinstance(key, list | dict):
+                continue  # unhashable: PyYAML reports it itself
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} given twice (first at line {seen[key]})", key_node.start_mark
+                )
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_params(path: str | Path) -> Params:
     """Read and validate a params file; raise ParamsError with one readable paragraph."""
     resolved = resolve_params_path(path)
     try:
-        raw = yaml.safe_load(resolved.read_text(encoding="utf-8"))
+        raw = yaml.load(resolved.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -443,6 +599,15 @@ def _check_mapping(params: Params, path: Path) -> None:
                     f"{path}: data.tables.{name} maps onto '{target}', which is not a column of the "
                     f"canonical '{name}' table{hint}; its columns are {', '.join(spec.columns)}."
                 )
+        for lookup in source.lookups:
+            clash = sorted(set(lookup.columns.values()) & (set(mapped) | set(source.constants)))
+            if clash:
+                raise ParamsError(
+                    f"{path}: data.tables.{name}: lookup from {lookup.file} fills {clash}, which "
+                    "'columns' or 'constants' already fill; a lookup never overwrites them — drop one of the two."
+                )
+        if source.status_from and name != "deals":
+            raise ParamsError(f"{path}: data.tables.{name}.status_from: status rules apply to the deals table only.")
         doubled = {t for t in mapped if mapped.count(t) > 1}
         if doubled:
             raise ParamsError(

@@ -11,6 +11,10 @@ from dataclasses import dataclass
 # Deal status values after mapping.
 OPEN, WON, LOST = "open", "won", "lost"
 STATUSES = (OPEN, WON, LOST)
+
+# How deals without an owner (rep_id NULL in the clean table) are labelled in breakdowns;
+# they are never ranked, coached, given a target or used as a control.
+UNASSIGNED = "Unassigned"
 CLOSED_STATUSES = (WON, LOST)
 
 # Column kinds drive parsing: text is stripped, date is parsed explicitly, number
@@ -36,12 +40,12 @@ DEALS = TableSpec(
     "deals",
     required={
         "deal_id": TEXT,
-        "rep_id": TEXT,
         "created_at": DATE,
         "amount": NUMBER,
         "status": TEXT,
     },
     optional={
+        "rep_id": TEXT,  # blank or unmapped: an unassigned lead, kept in team totals (UNASSIGNED)
         "closed_at": DATE,
         "stage": TEXT,
         "account_id": TEXT,

@@ -27,6 +27,7 @@ import pandas as pd
 from salesnb import schema
 from salesnb.data.engine import Workspace, connect
 from salesnb.data.mapping import LookupResult, Remap, map_table
+from salesnb.data.parse import ParseOptions
 from salesnb.data.presets import effective_tables, is_preset_only
 from salesnb.data.readers import ROW, SourceInfo, read_table_file, resolve_file, sha256_of
 from salesnb.data.validate import FLAG, REASON, Context, RowIssue, check, clean
@@ -205,8 +206,13 @@ def read_canonical(params: Params, *, account: bool = True) -> tuple[Canonical, 
                 rep_ids=clean_tables.get("reps"),
                 deal_ids=clean_tables.get("deals"),
                 example_rows=params.reports.audit.example_rows,
-                backend=backend,
-                date_format=source.date_format,
+                parse=ParseOptions(
+                    backend=backend,
+                    date_format=source.date_format,
+                    decimal=source.decimal,
+                    timezone=params.data.timezone,
+                    origin=origin,
+                ),
                 keep_raw=database is not None,
             )
             checked = check(name, mapped, ctx)

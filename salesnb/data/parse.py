@@ -164,6 +164,45 @@ def parse_amount(value: ir.Value, backend: str = "duckdb") -> Parsed:
     return Parsed(number, cell.notnull() & number.isnull())
 
 
+@dataclass(frozen=True)
+class ParseOptions:
+    """How the columns of one table are parsed: from its params entry and the data source."""
+
+    backend: str = "duckdb"
+    date_format: str | None = None  # data.tables.<t>.date_format
+    decimal: str | None = None  # data.tables.<t>.decimal: "." or ","; None = detect per column
+    timezone: str | None = None  # data.timezone
+    origin: str = ""  # the file (or database table) the rows come from, for messages
+
+
+@dataclass(frozen=True)
+class ColumnParse:
+    """One canonical column parsed: the value, the bad-cell flag and what was chosen for it."""
+
+    value: ir.Value
+    bad: ir.BooleanValue
+    format: str | None = None  # the date format (dates) or decimal mark (numbers) used
+
+
+def parse_column(table: ir.Table, column: str, kind: str, options: ParseOptions, *, label: str) -> ColumnParse:
+    """Parse ``table[column]`` as a canonical column of ``kind`` (schema.DATE / NUMBER / TEXT).
+
+    ``label`` names the column in messages (``deals.closed_at``). Raises DataError naming
+    ``options.origin``, the column and example cells where the column cannot be read one way only.
+    """
+    from salesnb import schema
+
+    value = table[column]
+    if kind == schema.DATE:
+        fmt = choose_date_format(table, column, options.backend, options.date_format)
+        result = parse_date(value, fmt, options.backend)
+        return ColumnParse(result.value, result.bad, fmt)
+    if kind == schema.NUMBER:
+        result = parse_amount(value, options.backend)
+        return ColumnParse(result.value, result.bad, options.decimal)
+    return ColumnParse(text(value), ibis.literal(False))
+
+
 # --- the same parsers on a pandas Series (tests, notebooks) ---
 
 

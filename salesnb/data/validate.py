@@ -20,7 +20,7 @@ import pandas as pd
 
 from salesnb import schema
 from salesnb.data.mapping import MAPPED, Mapped
-from salesnb.data.parse import choose_date_format, parse_amount, parse_date, text
+from salesnb.data.parse import ParseOptions, parse_column, text
 from salesnb.data.readers import ROW
 from salesnb.params import StageConfig
 
@@ -56,8 +56,7 @@ class Context:
     rep_ids: ir.Table | None = None  # the clean reps table
     deal_ids: ir.Table | None = None  # the clean deals table
     example_rows: int = 5
-    backend: str = "duckdb"
-    date_format: str | None = None
+    parse: ParseOptions = ParseOptions()
     keep_raw: bool = False  # carry the client's columns along (row numbers not stable in the source)
 
 
@@ -112,16 +111,12 @@ def check(name: str, source: Mapped, ctx: Context) -> Checked:
     parsed: dict[str, ir.Value] = {}
     formats: dict[str, str | None] = {}
     for column in canonical:
-        kind, value = spec.columns[column], table[MAPPED + column]
-        if kind == schema.DATE:
-            formats[column] = choose_date_format(table, MAPPED + column, ctx.backend, ctx.date_format)
-            result = parse_date(value, formats[column], ctx.backend)
-            parsed[PARSED + column], parsed[BAD + column] = result.value, result.bad
-        elif kind == schema.NUMBER:
-            result = parse_amount(value, ctx.backend)
-            parsed[PARSED + column], parsed[BAD + column] = result.value, result.bad
-        else:
-            parsed[PARSED + column] = text(value)
+        result = parse_column(table, MAPPED + column, spec.columns[column], ctx.parse, label=f"{name}.{column}")
+        parsed[PARSED + column] = result.value
+        if spec.columns[column] != schema.TEXT:
+            parsed[BAD + column] = result.bad
+        if spec.columns[column] == schema.DATE:
+            formats[column] = result.format
     status_given = "status" in canonical
     if name == "deals":
         parsed[PARSED + "status"] = derive_status(
