@@ -85,23 +85,24 @@ WHY = {
     "rows) is mostly Ibis compiling the validation expressions (1.8 s) and sampling date formats (1.6 s) — "
     "fixed costs that do not grow with the data. Closing the gap needs kernels started once and reused "
     "across reports (or a pre-forked kernel pool), not faster queries.",
-    "all_reports": "The load (read, map, validate, write the snapshot) runs in the engine now but is still "
-    "the largest single stage; the notebooks then run in parallel on two workers, and the case study's "
-    "event study and bootstrap remain the longest kernel. See the row's load figure.",
+    "all_reports": "The load (read, map, validate, write the snapshot; the row's own figure) is still the "
+    "largest single stage — about 1/3 of the time at 1 M — then the five kernels run on two workers. Of the "
+    "load, Ibis compiling the validation expressions and materialising the checked rows dominate; the kernels' "
+    "CPU was cut 38 % last round (101.5 → 62.8 s at 1 M: case study aggregated to rep × month cells, shared queries, Arrow fetches).",
     "ibis_sql": "The Ibis path computes more than the hand-written reference: per-stage entry counts, "
     "re-entry (cumulative) times, means and p75, and funnel amounts per window; the SQL reference computes "
-    "only reached counts, p50/p90 and the stuck count. Per step at 1 M: stage exits 1.6 s (cached, used "
-    "twice), funnel table 0.8 s, time in stage 0.6 s, stuck deals 0.4 s.",
-    "pandas_ibis": "The ratio rose from 1.8× as Ibis got faster; pandas' groupby/merge on 1 M deals is "
-    "within 3× of DuckDB on two cores once both pay the same metrics, so ≥ 4× would need the Ibis path "
-    "to match the hand-written SQL (previous row).",
-    "check_5m": "DuckDB's memory_limit bounds the engine, not the Python side: the measured peak is the "
-    "process, including Arrow buffers of the XLSX/CSV reader and the example rows.",
-    "funnel_5m": "The funnel kernel caches stage exits and deal facts in its DuckDB; at 5 M deals these "
-    "exceed the default memory_limit share and the kernel's pandas results add to it.",
-    "postgres": "Temporary tables for the checked rows are written inside PostgreSQL; with text-typed "
-    "date columns, PostgreSQL has no try_strptime and the portable parser's regular expressions are "
-    "evaluated per row.",
+    "only reached counts, p50/p90 and the stuck count. Per step at 1 M (quiet machine): stage exits 1.6 s "
+    "(cached, used twice), funnel table 0.8 s, time in stage 0.6 s, stuck deals 0.4 s.",
+    "pandas_ibis": "pandas is 2.5–3.2× slower than the Ibis path on two cores when the machine is quiet; "
+    "the ratio grows only as the Ibis path approaches the hand-written SQL (previous row).",
+    "check_5m": "Not profiled in this round: the peak is the whole process tree (Python, Arrow buffers of the "
+    "reader and DuckDB, whose own share is bounded by data.engine.memory_limit).",
+    "funnel_5m": "Not profiled in this round. The tree holds the runner, the papermill worker and the funnel "
+    "kernel; DuckDB's share per process is bounded by data.engine.memory_limit (default a quarter of RAM, "
+    "at most 2 GB), so a lower limit is the first thing to try; the remainder is Python-side results.",
+    "postgres": "Load-sensitive: the PostgreSQL server and the check share the two cores. The same benchmark "
+    "measured 1.28× in the previous round at load 2.5–3; see this row's load. The rows stay in the database "
+    "either way (the row's 'most rows any SELECT returned').",
 }
 
 
