@@ -33,7 +33,9 @@ def _bottom_group(card: pd.DataFrame, kinds, options: DiagnosisParams) -> pd.Ser
     working = card if "left_before_end" not in card else card[~card["left_before_end"]]
     cut = working["revenue"].quantile(options.bottom_share)
     stayed = ~card["left_before_end"] if "left_before_end" in card else True
-    return stayed & (card["revenue"] <= cut)
+    # reps who all earned the same (say nothing has closed yet) have no bottom group
+    spread = bool(len(working)) and cut < working["revenue"].max()
+    return stayed & (card["revenue"] <= cut) & spread
 
 
 def _new_rep(card: pd.DataFrame, kinds, options: DiagnosisParams) -> pd.Series:

@@ -6,7 +6,7 @@ tables (completeness, date ranges, statuses, stage moves, reps) is computed with
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import ibis
 import pandas as pd
@@ -15,11 +15,18 @@ from salesnb import schema
 from salesnb.data import CrmData
 from salesnb.data.readers import ROW
 from salesnb.labels import Language, fmt_int, fmt_pct, reason_label, t
+from salesnb.metrics import owner_counts
 from salesnb.stages import move_counts
 
 # Flags on deals worth a finding when they touch at least this share of deals.
 FLAG_FINDING_SHARE = 0.01
-FINDING_FLAGS = ("blank:account_id", "open_without_amount", "open_without_created_at")
+FINDING_FLAGS = (
+    "blank:account_id",
+    "open_without_amount",
+    "open_without_created_at",
+    "closed_without_created_at",
+    "lost_without_closed_at",
+)
 
 
 @dataclass(frozen=True)
@@ -40,14 +47,22 @@ class DataAudit:
     statuses: pd.DataFrame  # status, stage, deals, amount
     monthly: pd.DataFrame  # month, status, deals
     currencies: pd.DataFrame  # currency, deals, amount
-    reps: pd.DataFrame  # rep_id, team, deals, in_reps_table
+    reps: pd.DataFrame  # rep_id, team, deals, in_reps_table (deals without an owner: rep_id "Unassigned")
     moves: pd.DataFrame | None  # move, moves, deals (None without stage history)
     history_deals: int
     absent: dict[str, str]
+    owners: dict[str, int] = field(default_factory=dict)  # metrics.owner_counts of the clean deals
 
     @property
     def summary(self) -> pd.DataFrame:
         return self.accounting
+
+    @property
+    def conversion(self) -> float:
+        """Won deals / all deals used (leads that never closed count in the base)."""
+        counts = self.statuses.groupby("status")["deals"].sum()
+        total = int(counts.sum())
+        return int(counts.get(schema.WON, 0)) / total if total else float("nan")
 
     @property
     def absent_tables(self) -> pd.DataFrame:
@@ -93,11 +108,12 @@ def data_audit(data: CrmData) -> DataAudit:
         date_ranges=_date_ranges(data),
         statuses=_statuses(data.deals),
         monthly=_monthly(data.deals),
-        currencies=_currencies(data.deals),
+        currencies=_currencies(data.deals, report.accounts["deals"].currencies if "deals" in report.accounts else ()),
         reps=_reps(data),
         moves=move_counts(data.stage_history, stages=data.params.stages) if has_history else None,
         history_deals=int(data.stage_history.deal_id.nunique().execute()) if has_history else 0,
         absent=dict(report.absent),
+        owners=owner_counts(data.deals),
     )
 
 
@@ -146,7 +162,16 @@ def _monthly(deals: ibis.Table) -> pd.DataFrame:
     return out.sort_values(["month", "status"]).reset_index(drop=True)
 
 
-def _currencies(deals: ibis.Table) -> pd.DataFrame:
+def _currencies(deals: ibis.Table, uses=()) -> pd.DataFrame:
+    """Deals per currency; with data.fx, per currency as read and the rate it was converted at (the
+    amounts are then all in the report currency, so no per-currency amount is shown)."""
+    if any(use.months or use.rate not in (None, 1.0) for use in uses):
+        rows = []
+        for use in uses:
+            rate = f"{use.rate:g}" if use.rate is not None else "; ".join(f"{m}: {r:g}" for m, r in use.months.items())
+            rows.append((use.currency, use.rows, rate))
+        frame = pd.DataFrame(rows, columns=["currency", "deals", "fx_rate"])
+        return frame.sort_values("deals", ascending=False).reset_index(drop=True)
     if "currency" not in deals.columns:
         return pd.DataFrame(columns=["currency", "deals", "amount"])
     out = deals.group_by("currency").aggregate(deals=deals.count(), amount=deals.amount.sum()).to_pandas()
@@ -154,12 +179,26 @@ def _currencies(deals: ibis.Table) -> pd.DataFrame:
 
 
 def _reps(data: CrmData) -> pd.DataFrame:
+    """Deals per rep, with each listed rep (none: 0 deals); the deals without an owner are one last row,
+    rep_id "Unassigned", in no team and in no reps table (in_reps_table empty)."""
     deals = data.deals
     per_rep = deals.group_by("rep_id").aggregate(deals=deals.count()).to_pandas()
+    owner_less = per_rep[per_rep["rep_id"].isna()]
+    per_rep = per_rep[per_rep["rep_id"].notna()]
+    bucket = pd.DataFrame(
+        {
+            "rep_id": [schema.UNASSIGNED],
+            "team": [pd.NA],
+            "deals": [int(owner_less["deals"].sum())],
+            "in_reps_table": [pd.NA],
+        }
+    )
+    bucket = bucket if len(owner_less) else bucket.iloc[0:0]
     if not data.has("reps"):
         per_rep["team"] = pd.NA
         per_rep["in_reps_table"] = False
-        return per_rep.sort_values("deals", ascending=False).reset_index(drop=True)
+        out = per_rep.sort_values("deals", ascending=False)
+        return pd.concat([out, bucket], ignore_index=True).astype({"in_reps_table": "object"})
     reps = data.reps
     listed = reps.select("rep_id", *(["team"] if "team" in reps.columns else [])).to_pandas()
     if "team" not in listed:
@@ -167,11 +206,13 @@ def _reps(data: CrmData) -> pd.DataFrame:
     out = listed.merge(per_rep, on="rep_id", how="outer", indicator=True)
     out["deals"] = out["deals"].fillna(0).astype("int64")
     out["in_reps_table"] = out.pop("_merge").ne("right_only")
-    return out.sort_values(["deals", "rep_id"], ascending=[False, True]).reset_index(drop=True)
+    out = out.sort_values(["deals", "rep_id"], ascending=[False, True])
+    return pd.concat([out, bucket], ignore_index=True).astype({"in_reps_table": "object"})
 
 
 def reps_without_deals(audit: DataAudit) -> list[str]:
-    return sorted(audit.reps.loc[audit.reps["in_reps_table"] & audit.reps["deals"].eq(0), "rep_id"])
+    listed = audit.reps["in_reps_table"].eq(True)
+    return sorted(audit.reps.loc[listed & audit.reps["deals"].eq(0), "rep_id"])
 
 
 def _reason_list(frame: pd.DataFrame, lang: Language, limit: int = 6) -> str:
@@ -181,6 +222,18 @@ def _reason_list(frame: pd.DataFrame, lang: Language, limit: int = 6) -> str:
 
 def _findings(audit: DataAudit, lang: Language) -> list[str]:
     out = []
+    owners = audit.owners
+    if owners.get("unassigned"):
+        out.append(
+            t(
+                "find.unassigned",
+                lang,
+                share=fmt_pct(owners["unassigned"] / owners["deals"], digits=0),
+                count=fmt_int(owners["unassigned"]),
+                deals=fmt_int(owners["deals"]),
+                won=fmt_int(owners["unassigned_won"]),
+            )
+        )
     deals = audit.accounting.set_index("table").loc["deals"]
     deal_exclusions = audit.exclusions[audit.exclusions["table"].eq("deals")]
     if deals.rows_excluded == 0:
@@ -205,6 +258,8 @@ def _findings(audit: DataAudit, lang: Language) -> list[str]:
             won=fmt_int(won),
             lost=fmt_int(lost),
             open=fmt_int(counts.get(schema.OPEN, 0)),
+            conversion=fmt_pct(audit.conversion),
+            deals=fmt_int(counts.sum()),
             win_rate=fmt_pct(won / (won + lost) if won + lost else float("nan")),
         )
     )
@@ -237,7 +292,7 @@ def _findings(audit: DataAudit, lang: Language) -> list[str]:
         out.append(t("find.remaps", lang, items=t("semicolon", lang).join(remaps)))
     idle = reps_without_deals(audit)
     if idle:
-        listed = int(audit.reps["in_reps_table"].sum())
+        listed = int(audit.reps["in_reps_table"].eq(True).sum())
         out.append(t("find.reps_without_deals", lang, count=len(idle), listed=listed, names=t("and", lang).join(idle)))
     if audit.moves is not None:
         deals_by_move = audit.moves.set_index("move")["deals"]

@@ -107,9 +107,11 @@ def design(data: CrmData, options: CaseStudyParams) -> Design:
         else start + timedelta(days=round(options.after_months * 30.4375)) - timedelta(days=1)
     )
     after = Window("after", after_start, after_end)
-    reps = (
-        data.reps.to_pandas() if data.has("reps") else pd.DataFrame({"rep_id": data.deals.rep_id.to_pandas().unique()})
-    )
+    if data.has("reps"):
+        reps = data.reps.to_pandas()
+    else:  # the owners found on deals; deals without one belong to neither group
+        deals = data.deals
+        reps = deals.filter(deals.rep_id.notnull()).select("rep_id").distinct().order_by("rep_id").to_pandas()
     team = reps["team"] if "team" in reps else pd.Series(pd.NA, index=reps.index)
     treated = reps["rep_id"].isin(options.treated_reps) | team.isin(options.treated_teams)
     control = ~treated if options.control_teams is None else team.isin(options.control_teams) & ~treated
@@ -439,9 +441,12 @@ def did_cells(frame: pd.DataFrame, d_unit: str, *, alpha: float, power: float, s
     z = h.T @ (w * y)
     t_all = pick.matrix
     denom = np.einsum("au,uv,av->a", t_all, gram, t_all)
-    valid = denom > 1e-12 * max(denom[0], 1e-300)
-    if not valid[0]:
+    if denom[0] <= 1e-9 * w.sum():
+        # No treated unit is seen both before and after beyond what the fixed effects absorb (say each
+        # treated rep won deals on one side only): the effect is not identified, and a rounding-error
+        # denominator would give an estimate of 10^15.
         return {}
+    valid = denom > 1e-12 * denom[0]
     t_all, denom = t_all[valid], denom[valid]
     b = (t_all @ z) / denom
     c = (t_all @ gram @ t_all[0]) / denom
@@ -934,6 +939,8 @@ def run_case_study(data: CrmData) -> CaseStudy:
         monthly[kpi] = obs.groupby(["month", "group"])["y"].mean().reset_index()
         if d.has_control and (obs["group"] == "control").sum() >= 2:
             found = did(obs, kpi, d, options=options)
+            if not found:  # no estimate: said so with the KPIs that lack data, never shown as a number
+                missing.append(kpi)
             if found:
                 keep = ("estimate", "low", "high", "p", "permutation_p", "mde", "scale", "inference", "unit")
                 more = (
@@ -954,9 +961,13 @@ def run_case_study(data: CrmData) -> CaseStudy:
                         )
                     }
                 )
-                events[kpi], pre_trend[kpi] = event_study(obs, kpi, d, options=options)
+                chart, pre_trend[kpi] = event_study(obs, kpi, d, options=options)
+                if len(chart):  # no quarter on both sides of the date with both groups: nothing to chart
+                    events[kpi] = chart
         else:
             its = interrupted_time_series(obs, kpi, d, options=options)
+            if not its:
+                missing.append(kpi)
             if its:
                 effects.append(
                     {

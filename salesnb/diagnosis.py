@@ -7,14 +7,14 @@ definitions in :mod:`salesnb.metrics`; :func:`diagnose` gathers them into one
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from salesnb import metrics
+from salesnb import metrics, schema
 from salesnb.data import CrmData
 from salesnb.labels import Language, fmt_int, fmt_money, fmt_pct, t
 from salesnb.metrics import Window
@@ -67,8 +67,11 @@ class Scorecard:
     prior: BetaPrior
     min_closed: int
     homogeneity_p: float  # chi-square test that reps with enough closed deals share one win rate
-    team_rate: float = float("nan")  # won / closed over every rep in the window
+    team_rate: float = float("nan")  # won / closed over every rep in the window (deals with an owner)
     alpha: float = ALPHA
+    # The deals without an owner, as one row of the same KPIs (rep_id schema.UNASSIGNED), or None when
+    # every deal has one: shown beside the reps, never ranked, tested, flagged or coached.
+    unassigned: pd.DataFrame | None = None
 
     @property
     def reps_differ(self) -> bool:
@@ -84,6 +87,13 @@ class Scorecard:
     def tested(self) -> int:
         """Reps whose win rate was tested against the team rate (enough closed deals)."""
         return int(self.summary["win_rate_p"].notna().sum())
+
+    @property
+    def with_unassigned(self) -> pd.DataFrame:
+        """The reps' rows and, last, the unassigned bucket's (for display and export)."""
+        if self.unassigned is None:
+            return self.summary
+        return pd.concat([self.summary, self.unassigned], ignore_index=True)
 
     @property
     def standouts(self) -> pd.DataFrame:
@@ -114,6 +124,17 @@ class Diagnosis:
     missing: dict[str, str] = field(default_factory=dict)  # section -> table that is missing
     coverage: pd.DataFrame | None = None  # metrics.coverage_table of the three windows
     pipeline_gaps: dict[str, float] = field(default_factory=dict)  # metrics.pipeline_amount_gaps, current window
+    date_gaps: dict[str, int] = field(default_factory=dict)  # metrics.date_gaps, current window
+    owners: dict[str, int] = field(default_factory=dict)  # metrics.owner_counts
+    spans: pd.DataFrame | None = None  # metrics.date_spans: where the data starts and ends
+    dimensions: tuple[str, ...] = ()  # the breakdown dimensions the deals have (segment, product, …)
+    closed: dict[str, int] = field(default_factory=dict)  # window name -> deals won or lost in it
+
+    @property
+    def has_period_data(self) -> bool:
+        """Whether the report period holds any closed deal to report on (revenue is a figure, not "–")."""
+        revenue = self.kpis.set_index("kpi").loc["revenue", "current"]
+        return bool(revenue == revenue)
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -177,9 +198,13 @@ def team_kpis(data: CrmData, windows: dict[str, Window], *, coverage: pd.DataFra
     if coverage is None:
         coverage = metrics.coverage_table(metrics.date_spans(data), windows)
     complete = coverage.set_index(["window", "basis"])["complete"]
+    share = coverage.set_index(["window", "basis"])["coverage"]
 
     def covered(name: str, kpi: str) -> bool:
         return bool(complete.get((name, metrics.KPI_BASIS[kpi]), False))
+
+    def outside(name: str, kpi: str) -> bool:  # no day of the window lies in the data's span
+        return float(share.get((name, metrics.KPI_BASIS[kpi]), 1.0)) == 0.0
 
     columns = {}
     for name, window in windows.items():
@@ -206,6 +231,10 @@ def team_kpis(data: CrmData, windows: dict[str, Window], *, coverage: pd.DataFra
         if name != "current":
             # A window the data only partly covers has no figures, not partial ones.
             row.update({kpi: np.nan for kpi in KPI_ORDER if not covered(name, kpi)})
+        else:
+            # The report period in progress keeps its figures to date; one the data does not reach has
+            # none (before the first or after the last date, or no deal closed yet): not "CNY 0".
+            row.update({kpi: np.nan for kpi in KPI_ORDER if outside(name, kpi)})
         columns[name] = row
     frame = pd.DataFrame(columns).loc[list(KPI_ORDER)]
     frame = frame.astype("float64")
@@ -259,10 +288,16 @@ def scorecard_window(params: DiagnosisParams, windows: dict[str, Window]) -> Win
 
 
 def rep_scorecard(data: CrmData, window: Window, *, min_closed: int = 30) -> Scorecard:
-    """Per-rep KPIs with Wilson intervals, beta-binomial shrunk win rates and small-sample flags."""
+    """Per-rep KPIs with Wilson intervals, beta-binomial shrunk win rates and small-sample flags.
+
+    Deals without an owner are left out of every rep's figures and of the tests; their KPIs come
+    back as :attr:`Scorecard.unassigned`.
+    """
     deals = metrics.deals_with_team(data)
     per_rep = metrics.deal_kpis(deals, window, by="rep_id")
     per_rep = per_rep[(per_rep["closed"] > 0) | (per_rep["deals_created"] > 0)]
+    owner_less = per_rep[per_rep["rep_id"].isna()]
+    per_rep = per_rep[per_rep["rep_id"].notna()].reset_index(drop=True)
     reps = data.reps.to_pandas() if data.has("reps") else pd.DataFrame({"rep_id": per_rep["rep_id"]})
     info = [c for c in ("name", "team", "hired_at", "left_at") if c in reps]
     card = per_rep.merge(reps[["rep_id", *info]], on="rep_id", how="left")
@@ -279,8 +314,13 @@ def rep_scorecard(data: CrmData, window: Window, *, min_closed: int = 30) -> Sco
         card["attainment"] = card["revenue"] / card["target"].where(card["target"] > 0)
     if "hired_at" in card:
         card["tenure_months"] = (pd.Timestamp(window.end) - card["hired_at"]).dt.days / DAYS_PER_MONTH
+    if "left_at" in card:  # a reps table may give hire dates and no leave dates
         card["left_before_end"] = card["left_at"].notna() & (card["left_at"] <= pd.Timestamp(window.end))
-    return rate_reps(card, min_closed=min_closed)
+    scored = rate_reps(card, min_closed=min_closed)
+    if owner_less.empty:
+        return scored
+    bucket = owner_less.assign(rep_id=schema.UNASSIGNED, small_sample=owner_less["closed"] < min_closed)
+    return replace(scored, unassigned=bucket.reset_index(drop=True))
 
 
 def rate_reps(per_rep: pd.DataFrame, *, min_closed: int = 30, alpha: float = ALPHA) -> Scorecard:
@@ -392,6 +432,22 @@ def archetypes(card: pd.DataFrame) -> tuple[pd.DataFrame | None, dict[str, float
     )
     out = card[["rep_id", "activities", "win_rate_shrunk", "closed"]].assign(archetype=kind)
     return out, cut
+
+
+def breakdown_skip(d: Diagnosis) -> tuple[str, dict[str, str]]:
+    """Why no breakdown by segment, product, region or lead source is shown (label key, fields)."""
+    if not d.dimensions:
+        return "diag.skip.breakdowns", {}
+    return "diag.skip.breakdowns_empty", {"period": d.windows["current"].label}
+
+
+def archetype_skip_reason(d: Diagnosis) -> str:
+    """The label key saying why reps are not sorted into activity/conversion types."""
+    if "activities" in d.missing:
+        return "diag.skip.activities"
+    if d.scorecard.tested < 2:
+        return "diag.skip.archetypes_few"
+    return "diag.skip.archetypes_alike"
 
 
 # --- breakdowns and customers ----------------------------------------------------------------------
@@ -507,8 +563,10 @@ def diagnose(data: CrmData) -> Diagnosis:
     kinds, cut = archetypes(card.summary)
     deals = metrics.deals_with_team(data)
     has_team = "team" in deals.columns
-    team = metrics.deal_kpis(deals, windows["current"], by="team") if has_team else None
-    team_previous = metrics.deal_kpis(deals, windows["previous"], by="team") if has_team else None
+    # deals without an owner are a team row of their own ("Unassigned"), never one team's
+    by_team = metrics.label_unassigned(deals, "team") if has_team else None
+    team = metrics.deal_kpis(by_team, windows["current"], by="team") if has_team else None
+    team_previous = metrics.deal_kpis(by_team, windows["previous"], by="team") if has_team else None
     has_accounts = "account_id" in data.deals.columns
     accounts = metrics.account_revenue(data.deals, windows["current"]) if has_accounts else pd.DataFrame()
     missing = {
@@ -551,6 +609,13 @@ def diagnose(data: CrmData) -> Diagnosis:
         missing=missing,
         coverage=coverage,
         pipeline_gaps=gaps,
+        date_gaps=metrics.date_gaps(deals, windows["current"]),
+        owners=metrics.owner_counts(deals),
+        spans=spans,
+        dimensions=tuple(c for c in BREAKDOWN_DIMENSIONS if c in deals.columns),
+        closed={
+            name: int(metrics.deal_kpis(deals, windows[name]).iloc[0]["closed"]) for name in ("current", "previous")
+        },
     )
 
 
@@ -595,6 +660,24 @@ def kpi_notes(d: Diagnosis, lang: Language) -> list[tuple[str, dict[str, str]]]:
     if d.pipeline_gaps and d.pipeline_gaps["no_created_date"]:
         key = "diag.undated_many" if _many_undated(d.pipeline_gaps) else "diag.undated"
         out.append((key, dict(count=fmt_int(d.pipeline_gaps["no_created_date"]))))
+    gaps = d.date_gaps
+    if gaps.get("won_no_created"):
+        out.append(
+            ("diag.cycle_undated", dict(count=fmt_int(gaps["won_no_created"]), period=d.windows["current"].label))
+        )
+    if gaps.get("lost_undated"):
+        out.append(("diag.lost_undated", dict(count=fmt_int(gaps["lost_undated"]))))
+    if d.owners.get("unassigned"):
+        out.append(
+            (
+                "diag.unassigned_note",
+                dict(
+                    count=fmt_int(d.owners["unassigned"]),
+                    deals=fmt_int(d.owners["deals"]),
+                    share=fmt_pct(d.owners["unassigned"] / d.owners["deals"], digits=0),
+                ),
+            )
+        )
     return out
 
 
@@ -602,7 +685,10 @@ def kpi_notes(d: Diagnosis, lang: Language) -> list[tuple[str, dict[str, str]]]:
 
 
 def _findings(d: Diagnosis, lang: Language, currency: str) -> list[str]:
-    out = [_revenue_finding(d, lang, currency), _win_rate_finding(d, lang), _rep_finding(d, lang)]
+    if d.has_period_data:
+        out = [_revenue_finding(d, lang, currency), _win_rate_finding(d, lang), _rep_finding(d, lang)]
+    else:
+        out = [_no_data_finding(d, lang), _rep_finding(d, lang)]
     if not d.concentration.empty and d.concentration["revenue"].sum() > 0:
         top = d.concentration.set_index("top_share")
         out.append(
@@ -632,6 +718,17 @@ def _findings(d: Diagnosis, lang: Language, currency: str) -> list[str]:
             )
         )
     return out[:5]
+
+
+def _no_data_finding(d: Diagnosis, lang: Language) -> str:
+    """Why the period has no figures: no deal has closed yet, or the period lies outside the data."""
+    period = d.windows["current"].label
+    spans = d.spans.set_index("basis") if d.spans is not None else None
+    if spans is None or pd.isna(spans.loc["closed", "first"]):
+        return t("diag.find.none_closed", lang, period=period)
+    first = spans.loc[["closed", "created"], "first"].min()
+    last = spans.loc["closed", "last"]
+    return t("diag.find.no_data", lang, period=period, first=f"{first:%Y-%m-%d}", last=f"{last:%Y-%m-%d}")
 
 
 def _not_compared(d: Diagnosis, lang: Language, window: str, basis: str = "closed") -> str:
@@ -690,6 +787,10 @@ def _win_rate_finding(d: Diagnosis, lang: Language) -> str:
     driver = _win_rate_driver(d)
     if driver:
         sentence += t("diag.find.win_rate_driver", lang, **driver)
+    now, before = d.closed.get("current", 0), d.closed.get("previous", 0)
+    if d.closed and min(now, before) < d.scorecard.min_closed:
+        # the change of a rate on a few deals is mostly chance: said beside it, not left out
+        sentence += t("diag.find.win_rate_few", lang, now=fmt_int(now), before=fmt_int(before))
     return sentence + t("diag.find.end", lang)
 
 
@@ -697,6 +798,8 @@ def _rep_finding(d: Diagnosis, lang: Language) -> str:
     """One sentence on rep win rates: no standout, the reps that stand out, or too few deals to tell."""
     sc = d.scorecard
     card = sc.summary
+    if card.empty:
+        return t("diag.find.no_reps", lang)
     rated = card[card["win_rate_p"].notna()]
     small = fmt_int(card["small_sample"].sum())
     if len(rated) < 2 or sc.homogeneity_p != sc.homogeneity_p:
@@ -761,6 +864,7 @@ def _win_rate_driver(d: Diagnosis) -> dict[str, str] | None:
     if overall != overall:
         return None  # the previous window is not covered: nothing to attribute
     both = d.team_breakdown.merge(d.team_previous, on="team", suffixes=("", "_prev"))
+    both = both[both["team"].notna() & (both["team"] != schema.UNASSIGNED)]  # a team to name, not a bucket
     both = both[(both["closed"] > 0) & (both["closed_prev"] > 0)]
     if both.empty:
         return None
@@ -855,6 +959,19 @@ def scorecard_notes(sc: Scorecard, window: Window) -> list[tuple[str, dict[str, 
             dict(window=window.label, team_rate=fmt_pct(sc.team_rate), min_closed=str(sc.min_closed)),
         )
     ]
+    if sc.unassigned is not None:
+        bucket = sc.unassigned.iloc[0]
+        out.append(
+            (
+                "diag.scorecard_unassigned",
+                dict(
+                    window=window.label,
+                    created=fmt_int(bucket["deals_created"]),
+                    closed=fmt_int(bucket["closed"]),
+                    won=fmt_int(bucket["won"]),
+                ),
+            )
+        )
     if sc.homogeneity_p != sc.homogeneity_p:
         return out
     if not sc.reps_differ:
@@ -882,9 +999,13 @@ def scorecard_view(card: pd.DataFrame, lang: Language) -> pd.DataFrame:
     """The scorecard as shown: revenue rank, rep, win rate with its interval, flags in words.
 
     Shrunk rate, win-rate rank and the standout column appear only when win rate is ranked
-    (the card has ``win_rate_rank``).
+    (the card has ``win_rate_rank``). The unassigned bucket (:attr:`Scorecard.with_unassigned`) comes
+    last, without a rank.
     """
-    view = pd.DataFrame({"revenue_rank": card["revenue_rank"], "rep": card.apply(_rep_name, axis=1)})
+    owner_less = (card["rep_id"] == schema.UNASSIGNED).to_numpy()
+    if "revenue_rank" not in card:  # no rep had a deal in the window: only the unassigned bucket, if any
+        card = card.assign(revenue_rank=pd.NA)
+    view = pd.DataFrame({"revenue_rank": card["revenue_rank"].astype("Int64"), "rep": card.apply(_rep_name, axis=1)})
     if "team" in card:
         view["team"] = card["team"]
     view["revenue"] = card["revenue"].round(0)
@@ -899,8 +1020,8 @@ def scorecard_view(card: pd.DataFrame, lang: Language) -> pd.DataFrame:
     if "win_rate_rank" in card:
         view["win_rate_shrunk"] = card["win_rate_shrunk"]
         view["win_rate_rank"] = card["win_rate_rank"]
-    if "standout" in card and (card["standout"] != "").any():
-        view["standout"] = [t(f"diag.standout.{s}", lang) if s else "" for s in card["standout"]]
+    if "standout" in card and (card["standout"].fillna("") != "").any():
+        view["standout"] = [t(f"diag.standout.{s}", lang) if s else "" for s in card["standout"].fillna("")]
     view["avg_deal_size"] = card["avg_deal_size"].round(0)
     view["median_cycle_days"] = card["median_cycle_days"]
     for column in ("activities_call", "activities_visit", "csat", "attainment"):
@@ -909,10 +1030,10 @@ def scorecard_view(card: pd.DataFrame, lang: Language) -> pd.DataFrame:
     if "tenure_months" in card:
         view["tenure_months"] = card["tenure_months"].round(0)
     flags = []
-    for small, left in zip(
-        card["small_sample"], card.get("left_before_end", pd.Series(False, index=card.index)), strict=True
-    ):
-        words = [t("few_deals", lang)] if small else []
+    left_early = card.get("left_before_end", pd.Series(False, index=card.index)).fillna(False).astype(bool)
+    for small, left, bucket in zip(card["small_sample"], left_early, owner_less, strict=True):
+        words = [t("diag.unassigned_row", lang)] if bucket else []
+        words += [t("few_deals", lang)] if small else []
         words += [t("left", lang)] if left else []
         flags.append(t("and", lang).join(words))
     view["note"] = flags

@@ -125,7 +125,9 @@ def exponential_smoothing(history: pd.Series, horizon: int, *, seasonal: bool) -
     """Holt-Winters (damped additive trend, multiplicative seasonality) when ``seasonal``; Holt's trend otherwise."""
     from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
-    values = history.astype(float)
+    # The values by position: a mean metric such as CSAT skips months without a survey, and statsmodels
+    # cannot date a forecast from an index with gaps ("No supported index is available").
+    values = history.to_numpy(dtype=float)
     model = ExponentialSmoothing(
         values,
         trend="add",
@@ -162,12 +164,22 @@ def forecast_months(
 
 
 def seasonal_family(trainings: list[pd.Series]) -> bool:
-    """Whether every fit can be seasonal: each training set has two full years and no empty month.
+    """Whether every fit can be seasonal: each training set has two full years and no empty or
+    missing month (a month-of-year pattern cannot be read off a series with gaps).
 
     Decided once for a backtest from all its training sets (the folds' and the final one), so
     that the folds judge the same model family the final forecast uses.
     """
-    return bool(trainings) and all(len(t) >= SEASONAL_MONTHS and (t > 0).all() for t in trainings)
+    return bool(trainings) and all(
+        len(t) >= SEASONAL_MONTHS and (t > 0).all() and _every_month(t.index) for t in trainings
+    )
+
+
+def _every_month(index: pd.Index) -> bool:
+    """Whether a monthly index runs without a gap from its first month to its last."""
+    if not isinstance(index, pd.DatetimeIndex) or len(index) == 0:
+        return True  # positions only: nothing says a month is missing
+    return len(pd.date_range(index[0], index[-1], freq="MS")) == len(index)
 
 
 def period_total(values: np.ndarray, metric: str) -> float:

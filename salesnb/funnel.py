@@ -29,7 +29,7 @@ the censoring-aware estimates and tests need come back as one narrow pandas fram
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import ibis
@@ -172,6 +172,7 @@ def funnel_table(
             aggregates[f"drop_amount_{i}"] = ibis.ifelse(dropped, amount, 0).sum()
     wide = (table.group_by(keys).aggregate(**aggregates) if keys else table.aggregate(**aggregates)).to_pandas()
     wide = wide.sort_values(keys, na_position="last") if keys else wide  # engines return groups in any order
+    wide = wide[wide["reached_0"].notna()]  # no deal in the window: sums over no rows are NULL, not 0
     rows = []
     for _, row in wide.iterrows():
         first = row["reached_0"]
@@ -199,9 +200,11 @@ def funnel_table(
                     "lost_here": int(row[f"lost_{i}"]),
                 }
             )
-    out = pd.DataFrame(rows)
+    columns = [*keys, "stage", "step", "reached", "resolved", "open_here", "next_reached", "next_step", "cum_base"]
+    columns += ["cumulative", "drop_off", "drop_amount", "lost_here", "next_low", "next_high", "cum_low", "cum_high"]
+    out = pd.DataFrame(rows, columns=columns[:-4])
     if out.empty:
-        return out
+        return pd.DataFrame(columns=columns)
     valid = out["next_step"].notna()
     out["next_low"], out["next_high"] = np.nan, np.nan
     low, high = wilson_interval(out.loc[valid, "next_reached"], out.loc[valid, "resolved"])
@@ -385,7 +388,7 @@ def _wilson(p: float, n: float, z: float = 1.959963984540054) -> tuple[float, fl
 def two_share_p(p1: float, n1: float, p2: float, n2: float) -> float:
     """Two-sided p of a pooled two-proportion z-test (the uncorrected chi-square for whole counts)."""
     pooled = (p1 * n1 + p2 * n2) / (n1 + n2)
-    se = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    se = np.sqrt(max(pooled * (1 - pooled), 0.0) * (1 / n1 + 1 / n2))  # rounding can put pooled a hair above 1
     if se == 0:
         return 1.0
     return float(2 * sps.norm.sf(abs(p1 - p2) / se))
@@ -460,7 +463,10 @@ def step_conversion(
                 "conversion_high": high if timed else next_high,
             }
         )
-    return pd.DataFrame(rows)
+    columns = [*keys, "stage", "step", "reached", "resolved", "open", "moved_on", "next_step", "eventual"]
+    columns += ["eventual_low", "eventual_high", "n_eff", "moved_by_horizon", "lost_by_horizon", "horizon_days"]
+    columns += ["at_risk_at_horizon", "next_low", "next_high", "basis", "conversion", "conversion_low"]
+    return pd.DataFrame(rows, columns=[*columns, "conversion_high"])
 
 
 # --- time in stage -------------------------------------------------------------------------------------------------
@@ -940,6 +946,8 @@ def velocity(data: CrmData, *, as_of: date, months: int = 12, trailing_months: i
     """
     deals = metrics.deals_with_team(data)
     keys = ["team"] if "team" in deals.columns else []
+    if keys:  # the deals without an owner are a line of their own, not one team's
+        deals = metrics.label_unassigned(deals, "team")
     ends = [pd.Timestamp(as_of) + pd.offsets.MonthEnd(0) - pd.offsets.MonthEnd(k) for k in range(months - 1, -1, -1)]
 
     def month_number(day: pd.Timestamp) -> int:  # months since year 0: a timestamp is before the 1st of a month
@@ -1025,10 +1033,18 @@ class FunnelReport:
     span_months: float = 12.0
     gain_scale: float = 0.25
     undated: int = 0
+    first_created: date | None = None  # the data's first and last created date (for "no deals in the window")
+    last_created: date | None = None
+    date_gaps: dict[str, int] = field(default_factory=dict)  # metrics.date_gaps: deals time to close leaves out
 
     @property
     def summary(self) -> pd.DataFrame:
         return self.funnel
+
+    @property
+    def has_deals(self) -> bool:
+        """Whether any deal is in the funnel's window (else its sections say so and are left out)."""
+        return len(self.funnel) > 0 and self.funnel["reached"].iloc[0] > 0
 
     def findings(self, lang, currency: str) -> list[str]:
         from salesnb.funnel_text import findings
@@ -1091,7 +1107,9 @@ def analyse_funnel(data: CrmData) -> FunnelReport:
     by_group, tests = {}, {}
     for group in GROUP_COLUMNS:
         if group in facts.columns:
-            frame = funnel_table(facts, window, stages=stages, mode=mode, by=group)
+            # the deals without an owner are a row of their own in the by-rep and by-team funnels, never tested
+            shown = metrics.label_unassigned(facts, group) if group in ("rep_id", "team") else facts
+            frame = funnel_table(shown, window, stages=stages, mode=mode, by=group)
             frame = frame[frame[group].notna()]
             by_group[group] = frame
             tests[group] = compare_groups(outcomes, group, min_deals=options.min_deals, alpha=options.alpha)
@@ -1102,6 +1120,8 @@ def analyse_funnel(data: CrmData) -> FunnelReport:
         window, period, as_of=as_of, first_created=None if first is None or pd.isna(first) else first.date()
     )
     undated = int(facts.filter(facts.created_at.isnull()).count().execute()) if mode != "period" else 0
+    deals = data.deals
+    span = deals.aggregate(first=deals.created_at.min(), last=deals.created_at.max()).to_pandas().iloc[0]
     return FunnelReport(
         has_history=has_history,
         window=window,
@@ -1124,4 +1144,7 @@ def analyse_funnel(data: CrmData) -> FunnelReport:
         span_months=span_months,
         gain_scale=scale,
         undated=undated,
+        first_created=None if pd.isna(span["first"]) else pd.Timestamp(span["first"]).date(),
+        last_created=None if pd.isna(span["last"]) else pd.Timestamp(span["last"]).date(),
+        date_gaps=metrics.date_gaps(deals),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from salesnb import schema
 from salesnb.labels import Language, fmt_int, fmt_money, fmt_pct, t
 
 
@@ -16,7 +17,13 @@ def _ci(value: float, low: float, high: float) -> str:
 def findings(report, lang: Language, currency: str) -> list[str]:
     out = []
     best = headline_bottleneck(report)
-    if best is not None:
+    funnel = report.funnel
+    nothing_closed = report.has_deals and funnel["lost_here"].sum() == 0 and funnel["reached"].iloc[-1] == 0
+    if not report.has_deals:
+        out.append(t("fun.find.no_deals", lang, **no_deals_fields(report)))
+    elif nothing_closed:
+        out.append(t("fun.find.all_open", lang, deals=fmt_int(funnel.iloc[0]["reached"]), window=report.window.label))
+    elif best is not None:
         named = best["group"] != "all"
         key = "fun.find.bottleneck_team" if named else "fun.find.bottleneck"
         out.append(
@@ -36,10 +43,9 @@ def findings(report, lang: Language, currency: str) -> list[str]:
         )
     else:
         out.append(t("fun.find.no_bottleneck", lang))
-    funnel = report.funnel
-    if len(funnel):
-        steps = funnel[funnel["drop_off"].notna()]
-        worst = steps.loc[steps["drop_off"].idxmax()]
+    steps = funnel[funnel["drop_off"].notna() & (funnel["drop_off"] > 0)] if report.has_deals else funnel.iloc[0:0]
+    if len(steps):
+        worst = steps.loc[steps["drop_off"].astype(float).idxmax()]
         won = funnel.iloc[-1]
         out.append(
             t(
@@ -58,7 +64,11 @@ def findings(report, lang: Language, currency: str) -> list[str]:
         slow = report.times.loc[report.times["p50"].idxmax()]
         out.append(t("fun.find.time", lang, stage=slow["stage"], p50=f"{slow['p50']:.0f}", p90=f"{slow['p90']:.0f}"))
     if len(report.stuck):
-        by_rep = report.stuck.groupby("rep_id").size().sort_values(ascending=False)
+        by_rep = report.stuck.groupby("rep_id").size().sort_values(ascending=False)  # reps only: no owner is no rep
+        owner_less = int(report.stuck["rep_id"].isna().sum()) if "rep_id" in report.stuck else 0
+        named_rep = not by_rep.empty
+        if not named_rep:
+            by_rep = pd.Series({t("unassigned", lang): owner_less})
         amount = report.stuck["amount"].sum()
         out.append(
             t(
@@ -72,6 +82,7 @@ def findings(report, lang: Language, currency: str) -> list[str]:
                 rep_n=int(by_rep.iloc[0]),
                 q=f"p{int(report.options.stuck_quantile * 100)}",
             )
+            + (t("fun.find.stuck_unassigned", lang, n=fmt_int(owner_less)) if owner_less and named_rep else "")
         )
     if not report.has_history:
         out.append(t("fun.find.no_history", lang))
@@ -88,6 +99,25 @@ def findings(report, lang: Language, currency: str) -> list[str]:
             )
         )
     return out[:5]
+
+
+def no_deals_fields(report) -> dict[str, str]:
+    """Fields of the sentence saying the funnel's window holds no deal: the window and the data's span."""
+    first, last = report.first_created, report.last_created
+    return dict(
+        window=report.window.label,
+        first=f"{first:%Y-%m-%d}" if first else "–",
+        last=f"{last:%Y-%m-%d}" if last else "–",
+    )
+
+
+def to_close_note(report) -> dict[str, str] | None:
+    """Fields of the note on deals time to close leaves out (lost without close date, closed without created
+    date), or None when it leaves none out."""
+    gaps = report.date_gaps
+    if not gaps.get("lost_undated") and not gaps.get("closed_no_created"):
+        return None
+    return dict(lost=fmt_int(gaps.get("lost_undated", 0)), created=fmt_int(gaps.get("closed_no_created", 0)))
 
 
 def headline_bottleneck(report) -> pd.Series | None:
@@ -189,6 +219,9 @@ def tests_view(tests: pd.DataFrame, by: str, lang: Language = "en") -> pd.DataFr
 
 
 def stuck_view(stuck: pd.DataFrame) -> pd.DataFrame:
+    """The stuck deals as listed; a deal without an owner shows the Unassigned label as its rep."""
+    if "rep_id" in stuck:
+        stuck = stuck.assign(rep_id=stuck["rep_id"].fillna(schema.UNASSIGNED))
     columns = [
         c
         for c in (

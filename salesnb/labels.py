@@ -90,8 +90,8 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "其他数据表共排除 {excluded}/{read} 行（{reasons}）。",
     },
     "find.statuses": {
-        "en": "{won} won, {lost} lost and {open} open deals; win rate on closed deals {win_rate}.",
-        "zh": "赢单 {won}、输单 {lost}、进行中 {open}；已关闭商机的赢率为 {win_rate}。",
+        "en": "{won} won, {lost} lost and {open} open deals: conversion {conversion} (won / all {deals} deals), win rate on closed deals {win_rate}.",
+        "zh": "赢单 {won}、输单 {lost}、进行中 {open}：转化率 {conversion}（赢单 / 全部 {deals} 个商机），已关闭商机的赢率为 {win_rate}。",
     },
     "find.flags": {"en": "Kept with a warning: {items}.", "zh": "保留但有提示：{items}。"},
     "find.flag.blank:account_id": {
@@ -164,6 +164,10 @@ LABELS: dict[str, dict[str, str]] = {
     "diag.find.win_rate": {
         "en": "Win rate was {current} against {previous} in {prev_label} ({points})",
         "zh": "赢率为 {current}，{prev_label} 为 {previous}（{points}）",
+    },
+    "diag.find.win_rate_few": {
+        "en": " — on {now} and {before} closed deals, too few to read much into the change",
+        "zh": "——两期分别只有 {now} 和 {before} 个关闭商机，样本太少，变化参考价值有限",
     },
     "diag.find.win_rate_driver": {
         "en": "; the largest move is in team {team} ({before} → {after})",
@@ -691,6 +695,12 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "reps",
         "zh": "销售",
     },
+    "cs.skip.no_estimate": {
+        "en": "no KPI has enough deals, surveys or reps on both sides of the date to compare",
+        "zh": "没有任何指标在干预日期前后都有足够的商机、调查或销售可供比较",
+    },
+    "cs.unit.month": {"en": "months", "zh": "月"},
+    "cs.unit_one.month": {"en": "month", "zh": "月"},
     "cs.unit_one.team": {
         "en": "team",
         "zh": "团队",
@@ -879,6 +889,7 @@ LABELS: dict[str, dict[str, str]] = {
     "col.stage": {"en": "Stage", "zh": "阶段"},
     "col.deals": {"en": "Deals", "zh": "商机数"},
     "col.amount": {"en": "Amount", "zh": "金额"},
+    "col.fx_rate": {"en": "Rate into the report currency", "zh": "折算为报告币种的汇率"},
     "col.currency": {"en": "Currency", "zh": "币种"},
     "col.old": {"en": "Value in file", "zh": "文件中的值"},
     "col.new": {"en": "Read as", "zh": "读取为"},
@@ -1081,9 +1092,148 @@ LABELS: dict[str, dict[str, str]] = {
     "reason.open_without_created_at": {"en": "open deal without created date", "zh": "进行中商机无创建日期"},
     "reason.open_without_amount": {"en": "open deal without amount", "zh": "进行中商机无金额"},
     "reason.won_with_zero_amount": {"en": "won deal with amount 0", "zh": "赢单金额为 0"},
+    "reason.unassigned": {"en": "lead without an owner (unassigned)", "zh": "无负责人的线索（未分配）"},
+    "reason.closed_without_created_at": {
+        "en": "closed deal without created date (left out of cycle times and creation windows)",
+        "zh": "已关闭商机无创建日期（不计入周期与按创建期间的统计）",
+    },
+    "reason.lost_without_closed_at": {
+        "en": "lost deal without close date (counted in conversion, left out of cycle times)",
+        "zh": "输单无关闭日期（计入转化率，不计入周期）",
+    },
+    "reason.blank_currency": {"en": "blank currency, taken as the report currency", "zh": "币种为空，按报告币种计"},
     "reason.open_with_closed_at": {
         "en": "open deal with a close date (ignored)",
         "zh": "进行中商机带关闭日期（已忽略）",
+    },
+    # Issue 12: unowned leads, undated deals, periods without data (analyses and reports)
+    "unassigned": {"en": "Unassigned", "zh": "未分配"},
+    "find.unassigned": {
+        "en": "{share} of deals ({count} of {deals}) have no owner; they count in team totals and conversion but not in any rep's figures ({won} of them won).",
+        "zh": "{share} 的商机（{deals} 个中的 {count} 个）没有负责人；它们计入团队合计与转化率，但不计入任何销售个人的指标（其中赢单 {won} 个）。",
+    },
+    "find.flag.closed_without_created_at": {
+        "en": "{count} won or lost deals ({share}) have no created date, so they are in no window by creation date and have no cycle time",
+        "zh": "{count} 个已关闭商机（{share}）没有创建日期，不进入按创建日期划分的任何期间，也没有销售周期",
+    },
+    "find.flag.lost_without_closed_at": {
+        "en": "{count} lost deals ({share}) have no close date: they count in conversion but in no period's win rate or time to close",
+        "zh": "{count} 个输单（{share}）没有关闭日期：计入转化率，但不计入任何期间的赢率与成交周期",
+    },
+    "diag.find.none_closed": {
+        "en": "No deal in the data has been won or lost yet, so {period} has no revenue, win rate, deal size or cycle time to report.",
+        "zh": "数据中还没有任何商机赢单或输单，因此 {period} 没有收入、赢率、客单价或销售周期可报告。",
+    },
+    "diag.find.no_data": {
+        "en": "There is no data for {period}: the deals run from {first} to {last}, so the period's figures are left empty; choose a period inside that range.",
+        "zh": "{period} 没有数据：商机数据的时间范围是 {first} 至 {last}，因此本期指标留空；请选择该范围内的期间。",
+    },
+    "diag.find.no_reps": {
+        "en": "No rep has a deal created or closed in the scorecard window, so reps are not compared.",
+        "zh": "评分窗口内没有任何销售有新建或关闭的商机，因此不做销售比较。",
+    },
+    "diag.cycle_undated": {
+        "en": "{count} won deals closed in {period} have no created date and are left out of the cycle time.",
+        "zh": "{period} 关闭的赢单中有 {count} 个没有创建日期，未计入销售周期。",
+    },
+    "diag.lost_undated": {
+        "en": "{count} lost deals have no close date: they count in conversion (data audit) and in the funnel, but in no period's win rate.",
+        "zh": "{count} 个输单没有关闭日期：计入转化率（数据审计）与漏斗，但不计入任何期间的赢率。",
+    },
+    "diag.unassigned_note": {
+        "en": "{count} of {deals} deals ({share}) have no owner: the team figures include them, no rep's figures do.",
+        "zh": "{deals} 个商机中有 {count} 个（{share}）没有负责人：团队指标包含它们，任何销售个人的指标都不包含。",
+    },
+    "diag.scorecard_unassigned": {
+        "en": "{created} deals created and {closed} closed ({won} won) in {window} have no owner: they count in the team figures and appear as the last row, Unassigned, which is never ranked, tested or given an action; the team rate above is the reps' own, without them.",
+        "zh": "{window} 内新建 {created} 个、关闭 {closed} 个（赢单 {won} 个）商机没有负责人：它们计入团队指标，并作为最后一行“未分配”列出，不参与排名、检验或行动建议；上面的团队赢率只按有负责人的商机计算。",
+    },
+    "diag.unassigned_row": {"en": "no owner; not ranked", "zh": "无负责人，不参与排名"},
+    "diag.no_reps": {"en": "No rep has a deal in the window.", "zh": "窗口内没有任何销售有商机。"},
+    "diag.skip.no_closed": {
+        "en": "no deal has been won or lost yet, so there is nothing to chart",
+        "zh": "还没有任何商机赢单或输单，因此没有可绘制的内容",
+    },
+    "diag.skip.strengths": {
+        "en": "fewer than two reps to compare, so no strengths or weak spots against the team",
+        "zh": "可比较的销售少于两名，因此不分析相对团队的强项与弱项",
+    },
+    "diag.skip.archetypes_few": {
+        "en": "fewer than two reps have enough closed deals to compare, so reps are not sorted into activity/conversion types",
+        "zh": "关闭商机足够多的销售少于两名，因此不按活动量/转化划分类型",
+    },
+    "fun.find.no_deals": {
+        "en": "No deal falls in the funnel's window {window} (deals were created from {first} to {last}), so there is no conversion, drop-off or bottleneck to report for it.",
+        "zh": "漏斗窗口 {window} 内没有商机（商机创建日期范围为 {first} 至 {last}），因此没有转化、流失或瓶颈可报告。",
+    },
+    "fun.skip.no_deals": {
+        "en": "no deal falls in the funnel's window {window} (deals were created from {first} to {last})",
+        "zh": "漏斗窗口 {window} 内没有商机（商机创建日期范围为 {first} 至 {last}）",
+    },
+    "fun.find.all_open": {
+        "en": "All {deals} deals of the funnel's window {window} are still open: none has been won or lost yet, so there is no drop-out or bottleneck to report.",
+        "zh": "漏斗窗口 {window} 的 {deals} 个商机全部仍在进行：尚无赢单或输单，因此没有流失或瓶颈可报告。",
+    },
+    "fun.find.stuck_unassigned": {"en": " {n} of them have no owner.", "zh": "其中 {n} 个没有负责人。"},
+    "fun.no_closed": {
+        "en": "No deal was won or lost in the funnel's window.",
+        "zh": "漏斗窗口内没有赢单或输单的商机。",
+    },
+    "fun.skip.no_cohorts": {
+        "en": "no deal was created in the {months} months to {end}",
+        "zh": "截至 {end} 的 {months} 个月内没有新建商机",
+    },
+    "fun.to_close_undated": {
+        "en": "Left out of time to close: {lost} lost deals without a close date (they still count in conversion) and {created} won or lost deals without a created date.",
+        "zh": "未计入成交周期：{lost} 个没有关闭日期的输单（仍计入转化率）与 {created} 个没有创建日期的已关闭商机。",
+    },
+    "tgt.find.before_data": {
+        "en": "There is no sales history before {target_period}: the deals start on {first}, so no target is set for it.",
+        "zh": "{target_period} 之前没有销售历史：商机数据从 {first} 开始，因此不设定该期目标。",
+    },
+    "tgt.find.after_data": {
+        "en": "The data ends on {last}, before the report period starts, so there is no history up to {target_period} and no target is set for it; choose a report period the data reaches.",
+        "zh": "数据截止于 {last}，早于报告期开始，因此没有到 {target_period} 之前的历史，不设定该期目标；请选择数据覆盖到的报告期。",
+    },
+    "tgt.find.no_series": {
+        "en": "The data holds no {metric} history up to the end of the report period, so no forecast or target is proposed.",
+        "zh": "截至报告期末，数据中没有{metric}历史，因此不提出预测与目标。",
+    },
+    "tgt.history_none": {
+        "en": "No month of {metric} history in the data up to the end of the report period.",
+        "zh": "截至报告期末，数据中没有任何月份的{metric}历史。",
+    },
+    "tgt.skip.outside_data": {
+        "en": "the report period lies outside the data's dates, so no target is set",
+        "zh": "报告期不在数据的日期范围内，因此不设定目标",
+    },
+    "tgt.find.unassigned": {
+        "en": " {share} of the last 12 months' revenue came from deals without an owner: the team target includes it and the split hands it to the reps in proportion.",
+        "zh": "过去 12 个月收入中有 {share} 来自没有负责人的商机：团队目标包含这部分，拆分时按比例分配给各销售。",
+    },
+    "tgt.skip.no_reps": {
+        "en": "no rep can carry a target (none is listed as employed, or none owns a deal of the last six months), so the team target is not split",
+        "zh": "没有可承担目标的销售（名单中无在职销售，或近六个月没有销售负责商机），因此团队目标不做拆分",
+    },
+    "tgt.skip.no_other": {
+        "en": "no other metric has enough history for a forecast",
+        "zh": "没有其他指标有足够历史可供预测",
+    },
+    "diag.skip.no_closed_window": {
+        "en": "no deal was won or lost in {window}, so there is no win rate to chart",
+        "zh": "{window} 内没有赢单或输单的商机，因此没有赢率可绘制",
+    },
+    "diag.skip.breakdowns_empty": {
+        "en": "no deal was created or closed in {period}",
+        "zh": "{period} 内没有新建或关闭的商机",
+    },
+    "diag.skip.no_period_data": {
+        "en": "no deal has closed in {period}, or the data does not reach it, so there are no customer figures for it",
+        "zh": "{period} 内没有关闭的商机，或数据未覆盖该期，因此没有客户指标",
+    },
+    "diag.skip.no_won": {
+        "en": "no deal was won in {period}, so there is no revenue concentration to show",
+        "zh": "{period} 没有赢单，因此没有收入集中度可显示",
     },
     # Canonical column names in words
     "column.deal_id": {"en": "deal id", "zh": "商机编号"},

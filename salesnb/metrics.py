@@ -17,6 +17,12 @@ belongs to the window.
 - coverage: share of a window's days between the first and last date the data holds for a figure
   (first closed date for closed-deal KPIs, first created date for created-deal KPIs, both up to the
   last date of any kind in the deals table); a window covered < 90 % is not compared
+
+Deals a real export leaves incomplete are kept and placed where they can be: a deal without an
+owner (``rep_id`` NULL) counts in every team figure and in no rep's (breakdowns by rep or team show
+such deals as one "Unassigned" group: :func:`label_unassigned`); a lost deal without a close date
+counts in conversion but in no window's win rate; a deal without a created date is in no window by
+creation date and has no cycle time (:func:`date_gaps` counts them for the reports to say so).
 """
 
 from __future__ import annotations
@@ -213,6 +219,60 @@ def deals_with_team(data: CrmData) -> ibis.Table:
     return deals.left_join(lookup, "rep_id").drop("rep_id_right")
 
 
+def label_unassigned(deals: ibis.Table, column: str = "rep_id") -> ibis.Table:
+    """Deals with the owner-less ones (``rep_id`` NULL) labelled :data:`schema.UNASSIGNED` in ``column``.
+
+    For breakdowns only (a by-rep or by-team table or chart), where the unassigned bucket is shown as
+    one group of its own; rankings, tests, targets and controls use the unlabelled table, in which
+    such deals belong to no rep and no team.
+    """
+    unassigned = ibis.literal(schema.UNASSIGNED)
+    if column == "rep_id":
+        return deals.mutate(rep_id=ibis.coalesce(deals.rep_id, unassigned))
+    return deals.mutate(**{column: ibis.ifelse(deals.rep_id.isnull(), unassigned, deals[column])})
+
+
+def owner_counts(deals: ibis.Table) -> dict[str, int]:
+    """Deals in all and without an owner, with the won deals of each (whole history)."""
+    won = deals.status == schema.WON
+    row = (
+        deals.aggregate(
+            deals=deals.count(),
+            unassigned=deals.rep_id.isnull().sum(),
+            won=won.sum(),
+            unassigned_won=(won & deals.rep_id.isnull()).sum(),
+        )
+        .to_pandas()
+        .iloc[0]
+    )
+    return {k: int(v or 0) for k, v in row.items()}
+
+
+def date_gaps(deals: ibis.Table, window: Window | None = None) -> dict[str, int]:
+    """Deals a dated figure cannot place, as counts (whole history unless ``window`` is given):
+
+    - ``lost_undated``: lost deals without a close date (counted in conversion, in no window's win rate);
+    - ``no_created``: deals without a created date (in no window by creation date, no cycle time);
+    - ``closed_no_created``: won or lost deals with a close date but no created date (no time to close);
+    - ``won_no_created``: won deals closed in ``window`` without a created date (left out of its cycle time).
+    """
+    closed = deals.status.isin(schema.CLOSED_STATUSES)
+    won_in = deals.status == schema.WON
+    if window is not None:
+        won_in = won_in & _in_window(deals.closed_at, window)
+    row = (
+        deals.aggregate(
+            lost_undated=((deals.status == schema.LOST) & deals.closed_at.isnull()).sum(),
+            no_created=deals.created_at.isnull().sum(),
+            closed_no_created=(closed & deals.closed_at.notnull() & deals.created_at.isnull()).sum(),
+            won_no_created=(won_in & deals.closed_at.notnull() & deals.created_at.isnull()).sum(),
+        )
+        .to_pandas()
+        .iloc[0]
+    )
+    return {k: int(v or 0) for k, v in row.items()}
+
+
 def to_frame(table: ibis.Table) -> pd.DataFrame:
     """A query's rows as a pandas frame, through Arrow.
 
@@ -326,6 +386,9 @@ def monthly_trend(deals: ibis.Table, *, rolling_months: int = 3) -> pd.DataFrame
         .to_pandas()
         .sort_values("month")
     )
+    if out.empty:  # nothing has closed yet
+        columns = ["month", "revenue", "won", "closed", "win_rate", "revenue_rolling", "win_rate_rolling"]
+        return pd.DataFrame(columns=columns)
     months = pd.date_range(out["month"].min(), out["month"].max(), freq="MS")
     out = out.set_index("month").reindex(months, fill_value=0).rename_axis("month").reset_index()
     out["revenue"] = out["revenue"].fillna(0.0)

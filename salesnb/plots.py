@@ -14,6 +14,7 @@ import pandas as pd
 from matplotlib import cycler, font_manager
 from matplotlib.colors import to_rgb
 
+from salesnb import schema
 from salesnb.labels import Language, t
 
 # Noto Sans CJK SC (SIL Open Font License) as shipped by the mplfonts package; its
@@ -102,8 +103,16 @@ def use_house_style() -> None:
             "axes.titlesize": 12,
             "axes.spines.top": False,
             "axes.spines.right": False,
+            # Client text is drawn as written: a rep called "Li $Wei$" or an amount "$5" is not TeX
+            # (mathtext would typeset it, or fail on an unbalanced "$").
+            "text.parse_math": False,
         }
     )
+
+
+def group_label(value, lang: Language) -> str:
+    """A group value as a chart shows it: the unassigned bucket in the report's language."""
+    return t("unassigned", lang) if value == schema.UNASSIGNED else str(value)
 
 
 def monthly_deals(summary: pd.DataFrame, *, lang: Language, ax=None):
@@ -147,17 +156,31 @@ def win_rate_trend(summary: pd.DataFrame, *, lang: Language, ax=None):
     return ax
 
 
-def win_rate_intervals(card: pd.DataFrame, *, lang: Language, prior_mean: float, ranked: bool = True, ax=None):
+def win_rate_intervals(
+    card: pd.DataFrame,
+    *,
+    lang: Language,
+    prior_mean: float,
+    ranked: bool = True,
+    unassigned: pd.DataFrame | None = None,
+    ax=None,
+):
     """Each rep's observed win rate with its 95% interval and the shrunk estimate.
 
     Best first when ``ranked``; otherwise (reps do not differ on win rate) in revenue order, so the
-    chart draws no ranking the test does not support.
+    chart draws no ranking the test does not support. The deals without an owner
+    (``Scorecard.unassigned``), when given, are drawn below the reps, in grey, without a shrunk rate.
     """
     rated = card[card["closed"] > 0].sort_values("win_rate_shrunk" if ranked else "revenue")
+    if unassigned is not None and (unassigned["closed"] > 0).any():
+        rated = pd.concat([unassigned[unassigned["closed"] > 0], rated], ignore_index=True)
     height = max(3.0, 0.24 * len(rated) + 0.8)
     ax = ax or plt.figure(figsize=(8.0, height)).subplots()
     y = range(len(rated))
-    colors = [PALETTE[7] if small else PALETTE[0] for small in rated["small_sample"]]
+    colors = [
+        PALETTE[7] if small or rep == schema.UNASSIGNED else PALETTE[0]
+        for small, rep in zip(rated["small_sample"].fillna(True), rated["rep_id"], strict=True)
+    ]
     ax.hlines(y, rated["win_rate_low"], rated["win_rate_high"], colors=colors, linewidth=2, alpha=0.7)
     ax.scatter(rated["win_rate"], y, color=colors, s=18, zorder=3, label=t("kpi.win_rate", lang))
     ax.scatter(
@@ -165,7 +188,7 @@ def win_rate_intervals(card: pd.DataFrame, *, lang: Language, prior_mean: float,
     )
     ax.axvline(prior_mean, color=PALETTE[7], linestyle="--", linewidth=1)
     labels = [
-        str(n) if isinstance(n, str) and n else r
+        str(n) if isinstance(n, str) and n else group_label(r, lang)
         for n, r in zip(rated.get("name", rated["rep_id"]), rated["rep_id"], strict=True)
     ]
     ax.set_yticks(list(y), labels)
@@ -237,10 +260,10 @@ def activity_quadrant(kinds: pd.DataFrame, cut: dict[str, float], *, names: pd.S
 
 def breakdown_bars(frame: pd.DataFrame, key: str, *, lang: Language, ax=None):
     """Revenue per group (bars) with each group's win rate written beside its bar."""
-    shown = frame.sort_values("revenue")
-    ax = ax or plt.figure(figsize=(8.0, max(2.2, 0.35 * len(shown) + 0.8))).subplots()
-    ax.barh(shown[key].astype(str), shown["revenue"], color=PALETTE[0], alpha=0.8)
-    for y, (revenue, rate) in enumerate(zip(shown["revenue"], shown["win_rate"], strict=True)):
+    bars = frame.sort_values("revenue")
+    ax = ax or plt.figure(figsize=(8.0, max(2.2, 0.35 * len(bars) + 0.8))).subplots()
+    ax.barh([group_label(v, lang) for v in bars[key]], bars["revenue"], color=PALETTE[0], alpha=0.8)
+    for y, (revenue, rate) in enumerate(zip(bars["revenue"], bars["win_rate"], strict=True)):
         if rate == rate:
             ax.text(revenue, y, f"  {t('kpi.win_rate', lang)} {rate:.0%}", va="center", fontsize=8)
     ax.xaxis.set_major_formatter(_compact_number)
@@ -387,8 +410,7 @@ def conversion_heatmap(frame: pd.DataFrame, by: str, *, names: pd.Series | None 
     grid = steps.pivot_table(index=by, columns="stage", values="next_step", aggfunc="first")
     order = list(dict.fromkeys(steps["stage"]))
     grid = grid[order]
-    if names is not None:
-        grid.index = [names.get(i, i) for i in grid.index]
+    grid.index = [group_label(names.get(i, i) if names is not None else i, lang) for i in grid.index]
     ax = ax or plt.figure(figsize=(8.0, max(2.5, 0.26 * len(grid) + 1.2))).subplots()
     _share_heatmap(grid, ax=ax, cmap="RdYlGn")
     ax.set_xlabel("")
@@ -435,7 +457,7 @@ def velocity_trend(velocity: pd.DataFrame, *, lang: Language, ax=None):
                 marker="o",
                 markersize=3,
                 color=PALETTE[i % len(PALETTE)],
-                label=str(team),
+                label=group_label(team, lang),
             )
         ax.legend(frameon=False, fontsize=8, ncols=2)
     else:

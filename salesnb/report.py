@@ -17,6 +17,7 @@ import pandas as pd
 import yaml
 from IPython.display import HTML, display
 
+from salesnb import schema
 from salesnb.data import CrmData, load_data, load_snapshot
 from salesnb.labels import Language, fmt_int, fmt_pct, reason_label, t
 from salesnb.params import Params, load_params
@@ -239,6 +240,8 @@ def format_table(frame: pd.DataFrame, lang: Language, *, percent: tuple[str, ...
             shown = values.dt.strftime("%Y-%m-%d").fillna("–")
         else:
             shown = values.astype("string").fillna("–")
+            if translate:  # the bucket of deals without an owner, in the report's language
+                shown = shown.replace(schema.UNASSIGNED, t("unassigned", lang))
         columns.append(shown.tolist())
         numeric.append(is_number and not (translate and column in _VALUE_LABELS))
     head = "".join(

@@ -90,7 +90,9 @@ def active_reps(data: CrmData, window: Window, *, history_end: date) -> pd.DataF
     """
     deals = data.deals
     recent_start = pd.Timestamp(metrics._add_months(history_end.replace(day=1), -5))
-    recent = deals.filter(deals.created_at >= recent_start).select("rep_id").distinct().to_pandas()
+    # owners only: deals without one (rep_id NULL) are nobody who could carry a target
+    recent = deals.filter((deals.created_at >= recent_start) & deals.rep_id.notnull()).select("rep_id").distinct()
+    recent = recent.to_pandas()
     if data.has("reps"):
         # by rep_id: the split's rounding and the reach simulation go rep by rep, and engines return rows in any order
         reps = data.reps.order_by("rep_id").to_pandas()
@@ -316,7 +318,9 @@ def rep_share_model(
         between = float(np.var(mean[seen], ddof=1) - np.mean(within[seen] / n[seen]))
         between = max(between, 0.1 * float(np.var(mean[seen], ddof=1)), 1e-12)
     else:
-        between = dispersion * typical
+        # one rep (or none) seen: no spread between reps to measure; a lone rep whose share never
+        # moved (always 100 %) would give 0, so the same tiny floor as above
+        between = max(dispersion * typical, 1e-12)
     precision = np.where(seen, n / within, 0.0) + 1 / between
     centre = (np.where(seen, n * np.nan_to_num(mean) / within, 0.0) + typical / between) / precision
     sd = np.sqrt(within + 1 / precision)
@@ -633,6 +637,14 @@ class TargetPlan:
     chosen_by: str = "default"  # backtest | default (not backtested) | params (named in the params file)
     rep_model: pd.DataFrame | None = None  # rep_share_model: each rep's share of team revenue
     share_periods: int = 0  # past periods the rep shares were measured over
+    # Why no target can be set although the params are valid: "before_data" (the report period ends before
+    # the first deal), "after_data" (it starts after the last date in the data), or None.
+    gap: str | None = None
+    # Share of the last 12 months' revenue won on deals without an owner: the team target includes it and
+    # the split hands it to the reps (they are the ones who will work such leads); 0 when every deal has one.
+    unassigned_share: float = 0.0
+    data_first: date | None = None  # first and last date of the deals (created or closed)
+    data_last: date | None = None
 
     @property
     def thresholds(self) -> tuple[float, float]:
@@ -697,14 +709,17 @@ def plan_targets(data: CrmData) -> TargetPlan:
     window = target_window(data)
     history_end = params.period.end
     metric = options.metric if _metric_available(data, options.metric) else "revenue"
-    series = fc.monthly_series(data, metric, until=history_end)
+    first, last = _deal_dates(data)
+    gap = _history_gap(first, last, params.period.start, history_end)
+    # months after the data's last date are not months without sales: the history shown stops there
+    series = fc.monthly_series(data, metric, until=last if gap == "after_data" else history_end)
     check = history_check(series, options)
     as_of = options.as_of or date.today()
     index = seasonal_index(fc.trim_warm_up(series)[0]) if check.seasonal and fc.ADDITIVE[metric] else None
     pace = pacing(data, metrics.comparison_windows(params)["current"], as_of, options, index=index)
-    others = _other_metrics(data, options, history_end, window)
+    others = _other_metrics(data, options, history_end, window) if gap is None else pd.DataFrame(columns=OTHER_COLUMNS)
     empty = pd.DataFrame()
-    if not check.enough:
+    if not check.enough or gap is not None:
         return TargetPlan(
             metric=metric,
             window=window,
@@ -727,8 +742,11 @@ def plan_targets(data: CrmData) -> TargetPlan:
             pacing=pace,
             as_of=as_of,
             options=options,
+            gap=gap,
+            data_first=first,
+            data_last=last,
         )
-    found = _baselines(series, options, window, metric)
+    found = _baselines(_observed(series, metric), options, window, metric)
     method, chosen_by = (found.chosen, found.chosen_by) if options.method == "auto" else (options.method, "params")
     row = found.forecasts.set_index("method").loc[method]
     forecast = float(row["forecast"])
@@ -776,7 +794,7 @@ def plan_targets(data: CrmData) -> TargetPlan:
     )
     months = pd.date_range(window.start, periods=window.months, freq="MS")
     path = fc.forecast_months(
-        fc.trim_warm_up(series)[0],
+        fc.trim_warm_up(_observed(series, metric))[0],
         method,
         window.months,
         period_months=window.months,
@@ -811,7 +829,48 @@ def plan_targets(data: CrmData) -> TargetPlan:
         chosen_by=chosen_by,
         rep_model=rep_model,
         share_periods=len(blocks),
+        unassigned_share=_unassigned_share(data, history_end) if additive else 0.0,
+        data_first=first,
+        data_last=last,
     )
+
+
+def _unassigned_share(data: CrmData, history_end: date) -> float:
+    """Revenue of deals without an owner / all revenue, over the 12 months to ``history_end``."""
+    per_rep = metrics.deal_kpis(data.deals, metrics.trailing_months(history_end), by="rep_id")
+    total = per_rep["revenue"].sum()
+    return float(per_rep.loc[per_rep["rep_id"].isna(), "revenue"].sum() / total) if total > 0 else 0.0
+
+
+def _deal_dates(data: CrmData) -> tuple[date | None, date | None]:
+    """The first and last date of any kind (created or closed) in the deals table."""
+    deals = data.deals
+    row = (
+        deals.aggregate(
+            created_first=deals.created_at.min(),
+            closed_first=deals.closed_at.min(),
+            created_last=deals.created_at.max(),
+            closed_last=deals.closed_at.max(),
+        )
+        .to_pandas()
+        .iloc[0]
+    )
+    firsts = [pd.Timestamp(v) for v in (row["created_first"], row["closed_first"]) if pd.notna(v)]
+    lasts = [pd.Timestamp(v) for v in (row["created_last"], row["closed_last"]) if pd.notna(v)]
+    return (min(firsts).date() if firsts else None), (max(lasts).date() if lasts else None)
+
+
+def _history_gap(first: date | None, last: date | None, period_start: date, history_end: date) -> str | None:
+    """Whether the history a target needs (up to the report period's end) is outside the data altogether.
+
+    A period the data reaches into (one in progress) is history to date; one lying wholly after the
+    data's last date would be forecast from months that are not in it, so no target is set then.
+    """
+    if first is None or first > history_end:
+        return "before_data"
+    if last is not None and last < period_start:
+        return "after_data"
+    return None
 
 
 def _baselines(series: pd.Series, options: TargetsParams, window: Window, metric: str) -> fc.Baselines:
@@ -826,6 +885,15 @@ def _baselines(series: pd.Series, options: TargetsParams, window: Window, metric
     )
 
 
+OTHER_COLUMNS = ["metric", "method", "forecast", "mape", "target", "seasonal"]
+
+
+def _observed(series: pd.Series, metric: str) -> pd.Series:
+    """The months a forecast learns from: every month for a sum (a month without sales is 0), the months
+    with a figure for a mean (a month without any survey has no CSAT, not 0)."""
+    return series if fc.ADDITIVE[metric] else series.dropna()
+
+
 def _other_metrics(data: CrmData, options: TargetsParams, history_end: date, window: Window) -> pd.DataFrame:
     """The chosen baseline and a stretch target for each metric the data supports (non-revenue targets)."""
     rows = []
@@ -834,9 +902,9 @@ def _other_metrics(data: CrmData, options: TargetsParams, history_end: date, win
             continue
         series = fc.monthly_series(data, metric, until=history_end)
         if history_check(series, options).enough and series.notna().sum() >= options.min_history_months:
-            found = _baselines(series.dropna() if not fc.ADDITIVE[metric] else series, options, window, metric)
+            found = _baselines(_observed(series, metric), options, window, metric)
             row = found.chosen_row
             stretch = options.stretch if metric != "csat" else 0.0
             target = row["forecast"] * (1 + stretch) if metric != "csat" else min(row["forecast"] + 2.0, 100.0)
             rows.append((metric, found.chosen, row["forecast"], row["mape"], target, found.seasonal))
-    return pd.DataFrame(rows, columns=["metric", "method", "forecast", "mape", "target", "seasonal"])
+    return pd.DataFrame(rows, columns=OTHER_COLUMNS)

@@ -123,8 +123,14 @@ def errors_text(plan, lang: Language) -> str:
 def findings(plan, lang: Language, currency: str) -> list[str]:
     out = []
     metric_name = t(f"tgt.metric.{plan.metric}", lang)
+    if plan.gap is not None:
+        out.append(t(f"tgt.find.{plan.gap}", lang, **gap_fields(plan)))
+        return out
     if not plan.feasible:
-        out.append(t("tgt.find.no_history", lang, months=plan.history.months, needed=plan.min_history))
+        if not plan.history.months:  # e.g. revenue before any deal is won
+            out.append(t("tgt.find.no_series", lang, metric=metric_name))
+        else:
+            out.append(t("tgt.find.no_history", lang, months=plan.history.months, needed=plan.min_history))
         return out
     out.append(
         t(
@@ -167,6 +173,11 @@ def findings(plan, lang: Language, currency: str) -> list[str]:
                 ramping=ramping,
             )
             + rep_reach_text(plan, lang)
+            + (
+                t("tgt.find.unassigned", lang, share=fmt_pct(plan.unassigned_share, digits=0))
+                if plan.unassigned_share > 0
+                else ""
+            )
         )
     if plan.curve is not None:
         at_100 = plan.curve.set_index("attainment").loc[1.0]
@@ -193,6 +204,23 @@ def findings(plan, lang: Language, currency: str) -> list[str]:
             )
         )
     return out[:6]
+
+
+def skip_key(plan) -> str:
+    """Why a section needing the target is left out: the period lies outside the data, too little history,
+    or (a target exists) no rep to split it to."""
+    if plan.gap is not None:
+        return "tgt.skip.outside_data"
+    return "tgt.skip.no_reps" if plan.feasible else "tgt.skip.no_forecast"
+
+
+def gap_fields(plan) -> dict[str, str]:
+    """Fields of the sentence saying the report period lies outside the data (``plan.gap``)."""
+    return dict(
+        target_period=plan.window.label,
+        first=f"{plan.data_first:%Y-%m-%d}" if plan.data_first else "–",
+        last=f"{plan.data_last:%Y-%m-%d}" if plan.data_last else "–",
+    )
 
 
 def baselines_view(plan, currency: str) -> pd.DataFrame:
@@ -228,6 +256,8 @@ def split_view(plan, currency: str, lang: Language = "en") -> pd.DataFrame:
 
 def smart_view(plan) -> pd.DataFrame:
     view = plan.smart.copy()
+    if view.empty:  # no target was set
+        return view
     view["rep_id"] = view["rep_id"].fillna("—")
     return view[
         [

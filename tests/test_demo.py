@@ -426,3 +426,32 @@ def test_truth_is_json_serialisable_and_counts_rows(demo):
 def test_too_few_deals_is_refused():
     with pytest.raises(ValueError, match="n_deals"):
         generate_demo(n_deals=10)
+
+
+@pytest.mark.parametrize("n_deals", [2_000, 200])
+def test_small_demos_render_all_five_reports_with_their_small_sample_flags(tmp_path, n_deals):
+    """The demo at 2,000 and 200 deals (months without any survey, reps with a handful of deals)."""
+    import nbformat
+    import yaml
+
+    from salesnb.config import REPO_ROOT
+    from salesnb.runner import run
+
+    folder = write_demo(tmp_path / "data", n_deals=n_deals, seed=7)
+    params = yaml.safe_load((REPO_ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"))
+    params["data"]["base_dir"] = str(folder)
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(params), encoding="utf-8")
+    result = run(path, output_root=tmp_path / "out", jobs=2, progress=lambda _: None)
+    assert result.ok, [r.error for r in result.results if not r.ok]
+    assert [r.report for r in result.results] == ["audit", "diagnosis", "targets", "funnel", "case_study"]
+    for r in result.results:
+        outputs = [o for c in nbformat.read(r.executed, as_version=4).cells for o in c.get("outputs", [])]
+        assert not [o for o in outputs if o.get("output_type") == "error"], r.stem
+    pages = {r.report: r.html.read_text(encoding="utf-8") for r in result.results}
+    if n_deals == 2_000:  # CSAT forecast over the months that had a survey (some had none)
+        assert '<td class="txt">CSAT (0–100)</td><td class="txt">weighted moving average</td>' in pages["targets"]
+    else:  # the claims keep their small-sample flags
+        assert "reps have fewer than 30 closed deals in the window, too few to rank win rates" in pages["diagnosis"]
+        assert "too few to read much into the change" in pages["diagnosis"]
+        assert "not enough data for" in pages["case_study"]

@@ -170,11 +170,12 @@ def test_bad_params_fail_before_any_kernel(tmp_path):
 
 
 def test_missing_column_fails_fast_in_cli(tmp_path, write_params):
-    (tmp_path / "deals.csv").write_text("deal_id,rep_id,amount,status\nD1,R1,5,won\n", encoding="utf-8")
+    # No deal id column: the one column a deal cannot do without (an owner, dates, a status rule can be absent).
+    (tmp_path / "deals.csv").write_text("rep_id,amount,status,created_at\nR1,5,won,2025-01-02\n", encoding="utf-8")
     cli = subprocess.run(
         [sys.executable, "-m", "salesnb.cli", "run", str(write_params())], capture_output=True, text=True
     )
-    assert cli.returncode == 2 and "required column 'created_at'" in cli.stderr and "Traceback" not in cli.stderr
+    assert cli.returncode == 2 and "required column 'deal_id'" in cli.stderr and "Traceback" not in cli.stderr
 
 
 def test_parallel_kernels_do_not_clash(tmp_path, demo_dir):

@@ -54,3 +54,23 @@ def test_unknown_table_in_database(warehouse, write_params):
     params = load_params(write_params(data={"source": str(warehouse), "tables": tables}))
     with pytest.raises(DataError, match="has no table 'deals' \\(for deals\\); its tables are: opps"):
         load_data(params)
+
+
+def test_typed_ids_in_a_database_match_zero_padded_text_ids(tmp_path, write_params):
+    path = tmp_path / "typed.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create table agents as select * from (values ('015'), ('016')) t(agent)")
+    con.execute(
+        "create table opps as select * from (values "
+        "(1.0, 15.0, date '2025-01-02', 100.0, 'won', date '2025-02-01'),"
+        "(2.0, 17.0, date '2025-01-03', 4.0, 'open', null)"
+        ") t(id, owner, created, value, state, closed)"
+    )
+    con.close()
+    tables = {"reps": {"table": "agents", "columns": {"agent": "rep_id"}}, **TABLES}
+    data = load_data(load_params(write_params(data={"source": str(path), "tables": tables})))
+    account = data.report.accounts["deals"]
+    assert [(i.reason, i.count) for i in account.excluded] == [("unknown_rep", 1)]
+    assert account.excluded[0].examples[["owner", "rep_id (as compared)"]].values.tolist() == [["17.0", "17"]]
+    assert data.deals.to_pandas()[["deal_id", "rep_id"]].values.tolist() == [["1", "15"]]
+    assert data.reps.order_by("rep_id").rep_id.to_pandas().tolist() == ["15", "16"]

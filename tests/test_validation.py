@@ -8,7 +8,9 @@ from salesnb.errors import DataError
 from salesnb.params import load_params
 
 REPS = "rep_id,team\nR1,East\nR2,West\n"
-# One clean won, lost and open deal, then one row per exclusion reason (in rule order).
+# One clean won, lost and open deal, then one row per exclusion reason (in rule order), and rows
+# kept with a flag: a lead without an owner (D5), a won deal without a created date (D9), a lost
+# deal without a close date (D17) and an open deal without dates or amount (D16).
 DEALS = """deal_id,rep_id,created_at,amount,status,closed_at,account_id
 D1,R1,2025-01-05,100,won,2025-02-01,A1
 D2,R2,2025-01-06,50,lost,2025-02-02,A2
@@ -24,18 +26,17 @@ D10,R1,2025-01-05,abc,won,2025-02-01,A1
 D11,R1,2025-01-05,-5,won,2025-02-01,A1
 D12,R1,2025-01-05,,won,2025-02-01,A1
 D13,R1,2025-01-05,100,won,soon,A1
-D14,R1,2025-01-05,100,lost,,A1
+D14,R1,2025-01-05,100,won,,A1
 D15,R1,2025-03-05,100,won,2025-02-01,A1
 D16,R2,,,open,,
+D17,R2,2025-01-07,40,lost,,A2
 """
 EXPECTED = {
     "missing:deal_id": 1,
     "duplicate_id": 1,
-    "missing:rep_id": 1,
     "unknown_rep": 1,
     "unknown_status": 1,
     "bad:created_at": 1,
-    "missing:created_at": 1,
     "bad:amount": 1,
     "negative_amount": 1,
     "missing:amount": 1,
@@ -84,8 +85,8 @@ def test_each_deal_exclusion_reason_counted_once(crm):
     _, report = read_canonical(crm)
     deals = report.accounts["deals"]
     assert {i.reason: i.count for i in deals.excluded} == EXPECTED
-    assert deals.rows_read == 17
-    assert deals.rows_used == 4  # D1, D2, D3 and the open D16
+    assert deals.rows_read == 18
+    assert deals.rows_used == 7  # D1, D2, D3, the open D16 and the flagged D5, D9, D17
     assert deals.rows_read == deals.rows_used + deals.rows_excluded
 
 
@@ -96,21 +97,34 @@ def test_examples_show_the_row_as_read(crm):
     assert example["created_at"].tolist() == ["2025-13-45"]
     assert example["_row"].tolist() == ["10"]  # spreadsheet row: header is row 1
     assert issues["duplicate_id"].examples["_row"].tolist() == ["6"]
+    assert issues["missing:closed_at"].examples["deal_id"].tolist() == ["D14"]  # won still needs a close date
 
 
 def test_open_deals_without_dates_or_amounts_are_kept_and_flagged(crm):
     _, report = read_canonical(crm)
     flags = {i.reason: i.count for i in report.accounts["deals"].flagged}
-    assert flags == {"open_without_created_at": 1, "open_without_amount": 1, "blank:account_id": 2}
+    assert flags == {
+        "unassigned": 1,
+        "open_without_created_at": 1,
+        "closed_without_created_at": 1,
+        "lost_without_closed_at": 1,
+        "open_without_amount": 1,
+        "blank:account_id": 2,
+    }
 
 
 def test_clean_deals_are_typed_ibis_tables(crm):
     data = load_data(crm)
     deals = data.deals.order_by("deal_id").to_pandas()
-    assert deals["deal_id"].tolist() == ["D1", "D16", "D2", "D3"]
-    assert deals["status"].tolist() == ["won", "open", "lost", "open"]
+    assert deals["deal_id"].tolist() == ["D1", "D16", "D17", "D2", "D3", "D5", "D9"]
+    assert deals["status"].tolist() == ["won", "open", "lost", "lost", "open", "won", "won"]
     assert pd.api.types.is_datetime64_any_dtype(deals["created_at"])
     assert deals["amount"].tolist()[:1] == [100.0]
+    # Kept with a flag: a lead without an owner, a won deal without a created date, a lost one without a close date.
+    by_id = deals.set_index("deal_id")
+    assert pd.isna(by_id.loc["D5", "rep_id"]) and by_id.loc["D5", "status"] == "won"
+    assert pd.isna(by_id.loc["D9", "created_at"]) and by_id.loc["D9", "closed_at"] == pd.Timestamp("2025-02-01")
+    assert by_id.loc["D17", "status"] == "lost" and pd.isna(by_id.loc["D17", "closed_at"])
 
 
 def test_other_tables_reasons(crm):
@@ -141,12 +155,13 @@ def test_duplicate_reps_excluded(tmp_path, write_params):
 
 
 def test_missing_required_column_names_file_and_column(tmp_path, write_params):
-    (tmp_path / "deals.csv").write_text("deal_id,rep_id,amount,status\nD1,R1,5,won\n", encoding="utf-8")
+    # deal_id is the one deal column nothing can stand in for (owner, dates and status may be absent)
+    (tmp_path / "deals.csv").write_text("id,rep_id,amount,status\nD1,R1,5,won\n", encoding="utf-8")
     params = load_params(write_params(data={"base_dir": str(tmp_path)}))
     with pytest.raises(DataError) as err:
         read_canonical(params)
     message = str(err.value)
-    assert "deals.csv" in message and "required column 'created_at'" in message
+    assert "deals.csv" in message and "required column 'deal_id'" in message and "id" in message
     assert "data.tables.deals.columns" in message
 
 

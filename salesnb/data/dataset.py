@@ -29,8 +29,26 @@ from salesnb.data.engine import Workspace, connect
 from salesnb.data.mapping import LookupResult, Remap, map_table
 from salesnb.data.parse import ParseOptions
 from salesnb.data.presets import effective_tables, is_preset_only
-from salesnb.data.readers import ROW, SourceInfo, read_table_file, resolve_file, sha256_of
-from salesnb.data.validate import FLAG, REASON, Context, RowIssue, check, clean
+from salesnb.data.readers import ROW, SourceInfo, read_table_file, resolve_file, sha256_of, sheet_hint
+from salesnb.data.validate import (
+    CURRENCY,
+    FLAG,
+    MONTH,
+    PARSED,
+    RATE,
+    REASON,
+    RULE,
+    WAS,
+    Checked,
+    Context,
+    CurrencyUse,
+    IdChange,
+    RowIssue,
+    StatusRuleCount,
+    check,
+    clean,
+    describe_rule,
+)
 from salesnb.errors import DataError
 from salesnb.labels import reason_label
 from salesnb.params import Params, TableSource
@@ -56,6 +74,9 @@ class TableAccount:
     remaps: tuple[Remap, ...]
     lookups: tuple[LookupResult, ...]
     date_formats: dict[str, str | None] = field(default_factory=dict)
+    status_rules: tuple[StatusRuleCount, ...] = ()  # deals with status_from: rows each rule set
+    ids_normalised: tuple[IdChange, ...] = ()  # ids the id rule rewrote, per column
+    currencies: tuple[CurrencyUse, ...] = ()  # deals: rows per currency and the rate used
 
     @property
     def rows_excluded(self) -> int:
@@ -181,6 +202,7 @@ def read_canonical(params: Params, *, account: bool = True) -> tuple[Canonical, 
         excluded: dict[str, ibis.Table] = {}
         accounts: dict[str, TableAccount] = {}
         absent: dict[str, str] = {}
+        deal_rates = None  # deal_id -> fx rate, once deals were converted (for stage-history amounts)
         for name in LOAD_ORDER:
             source = tables.get(name)
             if source is None:
@@ -199,8 +221,28 @@ def read_canonical(params: Params, *, account: bool = True) -> tuple[Canonical, 
                 origin=origin,
                 base_dir=params.base_dir,
                 workspace=workspace,
+                normalise_ids=params.data.normalise_ids,
+                hint="".join(sheet_hint(info) for info in infos),
             )
-            _require_columns(name, mapped.canonical, origin, mapped.ignored)
+            _require_columns(
+                name,
+                mapped.canonical,
+                origin,
+                mapped.ignored,
+                status_from=bool(source.status_from),
+                sheets="".join(sheet_hint(info) for info in infos),
+            )
+            if name == "deals" and params.data.fx and "currency" not in mapped.canonical:
+                raise DataError(
+                    f"{origin}: data.fx gives exchange rates but the deals have no currency column, so every "
+                    f"amount would be taken as {params.currency}; map the currency column in "
+                    "data.tables.deals.columns (or set it under constants), or drop data.fx. "
+                    f"Columns of the file: {', '.join(headers)}."
+                )
+            if name == "deals" and source.status_from:
+                mapped.columns["status"] = "status_from: " + "; ".join(
+                    f"{rule.status} if {rule.column} {describe_rule(rule)}" for rule in source.status_from
+                )
             ctx = Context(
                 stages=params.stages,
                 rep_ids=clean_tables.get("reps"),
@@ -214,14 +256,25 @@ def read_canonical(params: Params, *, account: bool = True) -> tuple[Canonical, 
                     origin=origin,
                 ),
                 keep_raw=database is not None,
+                status_from=tuple(source.status_from) if name == "deals" else (),
+                normalise_ids=params.data.normalise_ids,
+                currency=params.currency,
+                fx=dict(params.data.fx),
+                deal_rates=deal_rates,
             )
             checked = check(name, mapped, ctx)
             if not account:
                 clean_tables[name] = clean(checked)
+                if checked.converted:
+                    deal_rates = _deal_rates(checked)
                 continue
             # In file order, so the clean tables keep the client's row order (windows reorder rows).
             checked.table = _materialise(con, workspace.name(f"checked_{name}"), checked.table.order_by(ROW))
             account_, excluded[name] = _account(name, checked, ctx, infos, origin, mapped)
+            if checked.converted:
+                _require_rates(account_, params)
+                if any(use.rate != 1.0 for use in account_.currencies):
+                    deal_rates = _deal_rates(checked)
             accounts[name] = account_
             clean_tables[name] = clean(checked)  # a filter over the checked rows, in file order
         if "deals" not in clean_tables:
@@ -274,25 +327,37 @@ def _account(name, checked, ctx: Context, infos, origin: str, mapped) -> tuple[T
     ranked = table.filter(table[REASON].notnull()).mutate(
         snb_k=ibis.row_number().over(group_by=table[REASON], order_by=table[ROW])
     )
-    examples = with_values(ranked.filter(ranked.snb_k < n), [REASON, ROW]).to_pandas()
+    compared = [p + c for c in checked.normalised if c in _UNKNOWN_ID.values() for p in (PARSED, WAS)]
+    examples = with_values(ranked.filter(ranked.snb_k < n), [REASON, ROW, *compared]).to_pandas()
     excluded = [
-        RowIssue(code, by_reason[code], _as_text(examples[examples[REASON] == code].drop(columns=REASON)))
+        RowIssue(code, by_reason[code], _id_examples(examples[examples[REASON] == code].drop(columns=REASON), code))
         for code in checked.rules
         if code in by_reason
     ]
+    sums = {f"f{i}": table[f"{FLAG}{i}"].ifelse(1, 0).sum() for i in range(len(checked.flags))}
+    sums |= {f"w{i}": table[WAS + c].notnull().ifelse(1, 0).sum() for i, c in enumerate(checked.normalised)}
+    hits = table.aggregate(**sums).to_pandas().iloc[0] if sums else {}
     flagged = []
-    if checked.flags:
-        hits = (
-            table.aggregate(**{f"f{i}": table[f"{FLAG}{i}"].ifelse(1, 0).sum() for i in range(len(checked.flags))})
-            .to_pandas()
-            .iloc[0]
-        )
-        for i, (code, _) in enumerate(checked.flags):
-            count = int(hits[f"f{i}"] or 0)
-            if count:
-                first = table.filter(table[f"{FLAG}{i}"]).order_by(ROW).limit(n)
-                rows = with_values(first, [ROW]).to_pandas()
-                flagged.append(RowIssue(code, count, _as_text(rows)))
+    for i, (code, _) in enumerate(checked.flags):
+        count = int(hits[f"f{i}"] or 0)
+        if count:
+            first = table.filter(table[f"{FLAG}{i}"]).order_by(ROW).limit(n)
+            rows = with_values(first, [ROW, *compared]).to_pandas()
+            flagged.append(RowIssue(code, count, _id_examples(rows, code)))
+    ids = []
+    for i, column in enumerate(checked.normalised):
+        count = int(hits[f"w{i}"] or 0)
+        if count:
+            was = table[WAS + column]
+            pairs = (
+                table.filter(was.notnull())
+                .group_by(old=was, new=table[PARSED + column])
+                .aggregate(first=table[ROW].min())
+                .order_by("first")
+                .limit(n)
+                .to_pandas()
+            )
+            ids.append(IdChange(column, count, tuple(zip(pairs["old"], pairs["new"], strict=True))))
     account = TableAccount(
         table=name,
         origin=origin,
@@ -306,9 +371,118 @@ def _account(name, checked, ctx: Context, infos, origin: str, mapped) -> tuple[T
         remaps=tuple(mapped.remaps),
         lookups=tuple(mapped.lookups),
         date_formats=dict(checked.date_formats),
+        status_rules=_status_rule_counts(checked),
+        ids_normalised=tuple(ids),
+        currencies=_currency_uses(checked, ctx) if checked.converted else (),
     )
     rows = with_values(table.filter(table[REASON].notnull()).rename(reason=REASON), [ROW, "reason"])
     return account, rows
+
+
+# The id column an unknown-id reason is about: its examples also show the id as compared.
+_UNKNOWN_ID = {"unknown_rep": "rep_id", "unknown_deal": "deal_id"}
+
+
+def _id_examples(rows: pd.DataFrame, code: str) -> pd.DataFrame:
+    """Example rows as read; for an unknown id the id rule rewrote (``015``), also the id as compared (``15``)."""
+    column = _UNKNOWN_ID.get(code)
+    internal = [c for c in rows.columns if c.startswith((PARSED, WAS))]
+    if column and WAS + column in rows.columns and rows[WAS + column].notna().any():
+        rows = rows.assign(**{f"{column} (as compared)": rows[PARSED + column]})
+    return _as_text(rows.drop(columns=internal))
+
+
+def _status_rule_counts(checked: Checked) -> tuple[StatusRuleCount, ...]:
+    """Rows each status rule set (first match wins), and rows no rule matched (open)."""
+    if not checked.status_rules:
+        return ()
+    table = checked.table
+    counts = (
+        table.group_by(RULE).aggregate(rows=table.count(), used=table[REASON].isnull().ifelse(1, 0).sum()).to_pandas()
+    )
+    found = {(None if pd.isna(r) else int(r)): (int(n), int(u)) for r, n, u in counts.itertuples(index=False)}
+    out = [
+        StatusRuleCount(rule.status, rule.column, describe_rule(rule), *found.get(i, (0, 0)))
+        for i, rule in enumerate(checked.status_rules)
+    ]
+    out.append(StatusRuleCount(schema.OPEN, None, "no rule matched", *found.get(None, (0, 0))))
+    return tuple(out)
+
+
+def _currency_uses(checked: Checked, ctx: Context) -> tuple[CurrencyUse, ...]:
+    """Rows per currency (blank: the report currency) with the rates used; a NULL rate means none was given."""
+    table = checked.table
+    report = ctx.currency.strip().upper()
+    code = table[CURRENCY].fill_null(report)
+    per_month = [c for c, rate in ctx.fx.items() if isinstance(rate, dict)]
+    month = ibis.cases((code.isin(per_month), table[MONTH]), else_=ibis.null("int64")) if per_month else None
+    keys = {"currency": code, **({"month": month} if month is not None else {})}
+    counts = (
+        table.group_by(**keys)
+        .aggregate(
+            rows=table.count(),
+            blank=table[CURRENCY].isnull().ifelse(1, 0).sum(),
+            rate=table[RATE].max(),
+            missing=table[RATE].isnull().ifelse(1, 0).sum(),
+        )
+        .to_pandas()
+    )
+    if "month" not in counts:
+        counts["month"] = None
+    uses = []
+    for currency, group in counts.groupby("currency", sort=False):
+        rows, blank = int(group["rows"].sum()), int(group["blank"].sum())
+        if currency in per_month:
+            months = {
+                _month_text(m): float(r) for m, r in zip(group["month"], group["rate"], strict=True) if pd.notna(r)
+            }
+            missing = {_month_text(m): int(k) for m, k in zip(group["month"], group["missing"], strict=True) if k}
+            uses.append(CurrencyUse(currency, rows, None, months, blank, missing))
+        else:
+            rate = group["rate"].iloc[0]
+            uses.append(CurrencyUse(currency, rows, None if pd.isna(rate) else float(rate), {}, blank))
+    uses.sort(key=lambda use: (-use.rows, use.currency))
+    return tuple(uses)
+
+
+def _month_text(month) -> str:
+    return "undated" if pd.isna(month) else f"{int(month) // 100:04d}-{int(month) % 100:02d}"
+
+
+def _require_rates(account: TableAccount, params: Params) -> None:
+    """Refuse deals in a currency without a rate (or a month without one) before any report adds them up."""
+    report = params.currency.strip().upper()
+    without = [use for use in account.currencies if use.rate is None and not use.months and not use.missing_months]
+    if without:
+        listed = ", ".join(f"{use.currency} ({_rows(use.rows)})" for use in without)
+        every = ", ".join(f"{use.currency} ({_rows(use.rows)})" for use in account.currencies)
+        block = "\n".join(f"    {use.currency}: <{report} per 1 {use.currency}>" for use in without)
+        raise DataError(
+            f"{account.origin}: deal currencies are {every}; the report currency is {report} and data.fx "
+            f"gives no rate for {listed}, so their amounts cannot be added up. "
+            f"Add a rate for each to the params file (a number, or one per month of the close date, "
+            f"e.g. {{2025-01: 7.1, 2025-02: 7.2}}):\n\ndata:\n  fx:\n{block}\n\n"
+            "If these are other spellings of the report currency (e.g. RMB for CNY), map them instead under "
+            "data.tables.deals.values.currency."
+        )
+    for use in account.currencies:
+        if use.missing_months:
+            months = ", ".join(f"{m} ({_rows(k)})" for m, k in sorted(use.missing_months.items()))
+            raise DataError(
+                f"{account.origin}: data.fx.{use.currency} gives a rate per month but none for {months}; "
+                f"a deal's month is that of its close date, else its created date. Add those months under "
+                f"data.fx.{use.currency} (e.g. {next(iter(sorted(use.missing_months)))}: <rate>)."
+            )
+
+
+def _rows(n: int) -> str:
+    return f"{n:,} row" + ("" if n == 1 else "s")
+
+
+def _deal_rates(checked: Checked) -> ibis.Table:
+    """deal_id and the fx rate of each kept deal, for amounts in other tables (stage history)."""
+    table = checked.table.filter(checked.table[REASON].isnull())
+    return table.select(deal_id=table[PARSED + "deal_id"], **{RATE: table[RATE]})
 
 
 def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -351,7 +525,12 @@ def _read_source(params: Params, name: str, source: TableSource, database, works
             return None
         raise DataError(f"{params.base_dir / source.file}: file for the {name} table not found.")
     raw = read_table_file(
-        path, encoding=source.encoding, delimiter=source.delimiter, sheet=source.sheet, workspace=workspace
+        path,
+        encoding=source.encoding,
+        delimiter=source.delimiter,
+        sheet=source.sheet,
+        header_row=source.header_row,
+        workspace=workspace,
     )
     return raw.table, raw.headers, (raw.info,), str(path)
 
@@ -458,23 +637,33 @@ def _connect_source(params: Params, workspace: Workspace) -> _Database:
         raise DataError(f"data.source {_redact(source)!r}: cannot connect ({type(exc).__name__}: {exc}).") from None
 
 
-def _require_columns(name: str, present: list[str], origin: str, unmapped: list[str]) -> None:
+def _require_columns(
+    name: str,
+    present: list[str],
+    origin: str,
+    unmapped: list[str],
+    *,
+    status_from: bool = False,
+    sheets: str = "",
+) -> None:
     spec = schema.TABLES[name]
     needed = [c for c in spec.required if c not in present]
-    if name == "deals" and "status" in needed and "stage" in present:
-        needed.remove("status")  # derived from the stage
+    if name == "deals" and "status" in needed and ("stage" in present or status_from):
+        needed.remove("status")  # derived from the stage or the status rules
+    if name == "deals" and "created_at" in needed:
+        needed.remove("created_at")  # kept as missing: every deal is flagged and the audit says so
     if not needed:
         return
     column = needed[0]
     if name == "deals" and column == "status":
-        hint = "map a status column (won/lost/open) or a stage column"
+        hint = "map a status column (won/lost/open) or a stage column, or give status_from rules"
     else:
         hint = f"map it in data.tables.{name}.columns (<client column>: {column})"
     raise DataError(
         f"{origin}: required column '{column}' of the {name} table is missing"
         + (f" (also missing: {', '.join(needed[1:])})" if len(needed) > 1 else "")
         + f"; {hint}. Mapped so far: {', '.join(present) or 'nothing'}; "
-        f"unmapped columns of the file: {', '.join(unmapped) or 'none'}."
+        f"unmapped columns of the file: {', '.join(unmapped) or 'none'}.{sheets}"
     )
 
 

@@ -8,6 +8,12 @@ shows them too.
 
 Reason codes look like ``duplicate_id`` or ``missing:created_at``; the report
 turns them into words through the label table.
+
+Deals are kept where a real export leaves gaps that do not make a deal wrong: a lead
+without an owner (``unassigned``, rep_id NULL), a deal without a created date
+(``open_without_created_at`` / ``closed_without_created_at``) and a lost deal without a
+close date (``lost_without_closed_at``) are flags, not exclusions. A won deal still
+needs its close date and amount.
 """
 
 from __future__ import annotations
@@ -19,10 +25,12 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from salesnb import schema
+from salesnb.data.ids import ID_COLUMNS, normalise_text_id
 from salesnb.data.mapping import MAPPED, Mapped
 from salesnb.data.parse import ParseOptions, parse_column, text
 from salesnb.data.readers import ROW
-from salesnb.params import StageConfig
+from salesnb.errors import DataError
+from salesnb.params import StageConfig, StatusRule
 
 # Status words understood without a value map; anything else needs data.tables.deals.values.status.
 STATUS_WORDS = {
@@ -32,11 +40,20 @@ STATUS_WORDS = {
 }
 _STATUS_LOOKUP = {word: status for status, words in STATUS_WORDS.items() for word in words}
 
+# How spreadsheets and CRMs write a boolean; a status rule's `equals: [true]` matches them all.
+TRUE_WORDS = ("true", "1", "1.0", "yes", "y", "t", "是", "✓")
+FALSE_WORDS = ("false", "0", "0.0", "no", "n", "f", "否")
+
 PARSED = "snb_p_"  # parsed canonical value
 BAD = "snb_b_"  # cell filled in but not parseable
 REASON = "snb_reason"  # first failing rule, NULL for a used row
 FLAG = "snb_f_"  # flag i hit on a used row
 KNOWN = "snb_known_"  # the row's id is in the clean reps/deals table
+WAS = "snb_was_"  # an id as written (stripped) where the id rule changed it, else NULL
+RULE = "snb_rule"  # index of the status rule that set the row's status (NULL: none matched, open)
+CURRENCY = "snb_cur"  # the deal's currency as written (upper case), NULL when blank
+MONTH = "snb_month"  # year * 100 + month of the date that picks a per-month rate
+RATE = "snb_rate"  # the rate that turned the deal's amount into the report currency
 
 
 @dataclass(frozen=True)
@@ -49,6 +66,42 @@ class RowIssue:
 
 
 @dataclass(frozen=True)
+class StatusRuleCount:
+    """Rows whose status one ``status_from`` rule set (the last entry: rows no rule matched, open)."""
+
+    status: str
+    column: str | None
+    test: str  # "present", "blank", "= a, b" or "no rule matched"
+    rows: int  # rows read
+    used: int  # of them, rows kept
+
+
+@dataclass(frozen=True)
+class IdChange:
+    """Ids the id rule rewrote in one column (``015`` → ``15``), with examples as written → as compared."""
+
+    column: str
+    rows: int
+    examples: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class CurrencyUse:
+    """Deals read in one currency and the rate that turned them into the report currency.
+
+    ``rate`` is the single rate, or None when the rate is per month (``months``: month → rate
+    for the months used). ``blank`` rows had no currency and were taken as the report currency.
+    """
+
+    currency: str
+    rows: int
+    rate: float | None
+    months: dict[str, float] = field(default_factory=dict)
+    blank: int = 0
+    missing_months: dict[str, int] = field(default_factory=dict)  # month -> rows, where no rate was given
+
+
+@dataclass(frozen=True)
 class Context:
     """What validation of one table may look up in tables already loaded (clean tables)."""
 
@@ -58,6 +111,11 @@ class Context:
     example_rows: int = 5
     parse: ParseOptions = ParseOptions()
     keep_raw: bool = False  # carry the client's columns along (row numbers not stable in the source)
+    status_from: tuple[StatusRule, ...] = ()  # data.tables.deals.status_from
+    normalise_ids: bool = True  # data.normalise_ids
+    currency: str = "CNY"  # the report currency (params.currency)
+    fx: dict[str, float | dict[str, float]] = field(default_factory=dict)  # data.fx
+    deal_rates: ir.Table | None = None  # deal_id, snb_rate of clean deals converted by fx
 
 
 @dataclass
@@ -72,6 +130,9 @@ class Checked:
     rules: list[str]
     flags: list[tuple[str, str | None]] = field(default_factory=list)  # (code, column cleared when hit)
     date_formats: dict[str, str | None] = field(default_factory=dict)
+    normalised: list[str] = field(default_factory=list)  # id columns compared by the id rule
+    status_rules: tuple[StatusRule, ...] = ()  # the rules that set the status (RULE column)
+    converted: bool = False  # amounts went through data.fx (CURRENCY, MONTH, RATE columns)
 
 
 class _Cols:
@@ -87,7 +148,7 @@ class _Cols:
         return self.table[PARSED + name]
 
     def bad(self, name: str) -> ir.BooleanValue:
-        return self.table[BAD + name] if name in self.names else ibis.literal(False)
+        return self.table[BAD + name] if BAD + name in self.table.columns else ibis.literal(False)
 
     def missing(self, name: str) -> ir.BooleanValue:
         return self[name].isnull() if name in self else ibis.literal(False)
@@ -110,26 +171,55 @@ def check(name: str, source: Mapped, ctx: Context) -> Checked:
     canonical = [c for c in source.canonical if c in spec.columns]
     parsed: dict[str, ir.Value] = {}
     formats: dict[str, str | None] = {}
+    normalised = [c for c in canonical if c in ID_COLUMNS] if ctx.normalise_ids else []
     for column in canonical:
+        if column in normalised:
+            written = text(table[MAPPED + column])
+            parsed[PARSED + column] = normalise_text_id(written)
+            parsed[WAS + column] = ibis.cases((written != parsed[PARSED + column], written), else_=ibis.null("string"))
+            continue
         result = parse_column(table, MAPPED + column, spec.columns[column], ctx.parse, label=f"{name}.{column}")
         parsed[PARSED + column] = result.value
         if spec.columns[column] != schema.TEXT:
             parsed[BAD + column] = result.bad
         if spec.columns[column] == schema.DATE:
             formats[column] = result.format
-    status_given = "status" in canonical
-    if name == "deals":
+    rules_given = name == "deals" and bool(ctx.status_from)
+    status_given = "status" in canonical or rules_given
+    if rules_given:
+        # The rules decide; a mapped status column is only an input they may name.
+        tests = [_rule_test(rule, _rule_input(rule, source, ctx)) for rule in ctx.status_from]
+        parsed[RULE] = ibis.cases(*[(test, i) for i, test in enumerate(tests)], else_=ibis.null("int64"))
+        parsed[PARSED + "status"] = ibis.cases(
+            *[(test, rule.status) for test, rule in zip(tests, ctx.status_from, strict=True)], else_=schema.OPEN
+        )
+    elif name == "deals":
         parsed[PARSED + "status"] = derive_status(
-            text(table[MAPPED + "status"]) if status_given else None,
+            text(table[MAPPED + "status"]) if "status" in canonical else None,
             parsed.get(PARSED + "stage"),
             ctx.stages,
         )
-        if "status" not in canonical:
-            canonical.append("status")
+    if name == "deals":
+        # An unmapped owner: every lead is unassigned; no creation date (a lead export that dates only
+        # its won leads): every deal is kept and flagged, and left out of windows by creation date.
+        for column, kind in (
+            ("status", "string"),
+            ("rep_id", "string"),
+            ("created_at", "timestamp"),
+            ("closed_at", "timestamp"),  # none mapped: won deals are excluded (missing:closed_at), others kept
+        ):
+            if column not in canonical:
+                canonical.append(column)
+                parsed.setdefault(PARSED + column, ibis.null(kind))
     # The client's columns stay in the raw table (joined back by _row for example rows), unless
     # row numbers are not stable there (a database table), where they travel with the checked rows.
     keep = [ROW, *source.headers] if ctx.keep_raw else [ROW]
     table = table.select(*keep, **parsed)
+    converted = name == "deals" and "currency" in canonical
+    if converted:
+        table = _convert_currency(table, canonical, ctx)
+    if name == "stage_history" and ctx.deal_rates is not None and "amount" in canonical:
+        table = _history_in_report_currency(table, ctx.deal_rates)
     table = _known(table, canonical, ctx)
     cols = _Cols(table, canonical)
     windows = _windows(name, cols)
@@ -137,6 +227,8 @@ def check(name: str, source: Mapped, ctx: Context) -> Checked:
         table = table.mutate(**windows)
         cols = _Cols(table, canonical)
     rules, flags = _RULES[name](cols, ctx, status_given)
+    if converted:
+        flags.append(("blank_currency", lambda k: k.table[CURRENCY].isnull(), None))
     reason = ibis.cases(*[(test.fill_null(False), code) for code, test in rules], else_=ibis.null("string"))
     table = table.mutate(**{REASON: reason}).drop(*windows)
     used = table[REASON].isnull()
@@ -156,7 +248,92 @@ def check(name: str, source: Mapped, ctx: Context) -> Checked:
         [code for code, _ in rules],
         [(code, clear) for code, _, clear in flags],
         formats,
+        normalised=normalised,
+        status_rules=ctx.status_from if rules_given else (),
+        converted=converted,
     )
+
+
+def _rule_input(rule: StatusRule, source: Mapped, ctx: Context) -> ir.Value:
+    """The cells a status rule tests: a canonical column as mapped (or looked up), else a file column."""
+    if rule.column in source.canonical:
+        return source.table[MAPPED + rule.column]
+    if rule.column in source.headers:
+        return source.table[rule.column]
+    raise DataError(
+        f"{ctx.parse.origin}: data.tables.deals.status_from names column '{rule.column}', which is neither "
+        f"a mapped column ({', '.join(source.canonical) or 'none'}) nor a column of the file "
+        f"({', '.join(source.headers)})."
+    )
+
+
+def _rule_test(rule: StatusRule, value: ir.Value) -> ir.BooleanValue:
+    """Whether a row matches ``rule``: a filled/blank cell, or one of ``equals`` (any case, boolean spellings)."""
+    cell = text(value)
+    if rule.present is not None:
+        return cell.notnull() if rule.present else cell.isnull()
+    words: set[str] = set()
+    for word in rule.equals or []:
+        word = word.strip().lower()
+        words.add(word)
+        for spellings in (TRUE_WORDS, FALSE_WORDS):
+            if word in spellings:
+                words.update(spellings)
+    return cell.lower().isin(sorted(words)).fill_null(False)
+
+
+def describe_rule(rule: StatusRule) -> str:
+    """A rule in a few words for the audit: ``present``, ``blank`` or ``= yes, 1``."""
+    if rule.present is not None:
+        return "present" if rule.present else "blank"
+    return "= " + ", ".join(rule.equals or [])
+
+
+def _convert_currency(table: ir.Table, canonical: list[str], ctx: Context) -> ir.Table:
+    """Amounts into the report currency by data.fx; the currency column becomes the report currency.
+
+    A per-month rate is that of the close date's month (closed deals), else the created
+    date's; a deal with neither takes the table's latest month. The rate is NULL for a
+    currency without one (or a month missing from its table): the load refuses such data
+    before anything is reported (``salesnb.data.dataset``).
+    """
+    report = ctx.currency.strip().upper()
+    written = table[PARSED + "currency"].upper()
+    code = written.fill_null(report)
+    dates = []
+    if "closed_at" in canonical:  # an open deal's close date is not trusted (open_with_closed_at)
+        closed = table[PARSED + "status"].isin(schema.CLOSED_STATUSES).fill_null(False)
+        dates.append(ibis.cases((closed, table[PARSED + "closed_at"]), else_=ibis.null("timestamp")))
+    if "created_at" in canonical:
+        dates.append(table[PARSED + "created_at"])
+    when = ibis.coalesce(*dates) if len(dates) > 1 else dates[0] if dates else ibis.null("timestamp")
+    month = when.year() * 100 + when.month()
+    cases = []
+    for currency, rate in ctx.fx.items():
+        if isinstance(rate, dict):
+            per_month = {int(key.replace("-", "")): value for key, value in rate.items()}
+            # A deal without any date takes the latest month's rate (today's pipeline, today's rate).
+            latest = per_month[max(per_month)]
+            by_month = ibis.cases(*[(month == m, r) for m, r in per_month.items()], else_=ibis.null("float64"))
+            cases.append((code == currency, ibis.cases((month.isnull(), latest), else_=by_month)))
+        else:
+            cases.append((code == currency, ibis.literal(float(rate))))
+    if report not in ctx.fx:
+        cases.append((code == report, ibis.literal(1.0)))
+    rate = ibis.cases(*cases, else_=ibis.null("float64"))
+    table = table.mutate(**{CURRENCY: written, MONTH: month.cast("int64"), RATE: rate.cast("float64")})
+    converted = {PARSED + "currency": ibis.literal(ctx.currency)}
+    if "amount" in canonical:
+        converted[PARSED + "amount"] = table[PARSED + "amount"] * table[RATE]
+    return table.mutate(**converted)
+
+
+def _history_in_report_currency(table: ir.Table, deal_rates: ir.Table) -> ir.Table:
+    """Stage-history amounts in the report currency, at their deal's rate (rows of unknown deals unchanged)."""
+    rates = deal_rates.select(snb_rate_id=deal_rates["deal_id"], snb_deal_rate=deal_rates[RATE])
+    joined = table.left_join(rates, table[PARSED + "deal_id"] == rates.snb_rate_id)
+    amount = joined[PARSED + "amount"] * joined.snb_deal_rate.fill_null(1.0)
+    return joined.select(*[c for c in table.columns if c != PARSED + "amount"], **{PARSED + "amount": amount})
 
 
 def _bind(flags, table: ir.Table, canonical: list[str]):
@@ -237,22 +414,19 @@ def _dup(cols: _Cols) -> ir.BooleanValue:
 
 def _deal_rules(c: _Cols, ctx: Context, status_given: bool):
     status = c["status"]
-    closed = status.isin(schema.CLOSED_STATUSES)
     won = status == schema.WON
     unknown_status = "unknown_status" if status_given else "unknown_stage"
     rules = [
         ("missing:deal_id", c.missing("deal_id")),
         ("duplicate_id", c["deal_id"].notnull() & _dup(c) if "deal_id" in c else ibis.literal(False)),
-        ("missing:rep_id", c.missing("rep_id")),
         ("unknown_rep", c.not_in("rep_id", ctx.rep_ids, "rep_id")),
         (unknown_status, status.isnull()),
         ("bad:created_at", c.bad("created_at")),
-        ("missing:created_at", c.missing("created_at") & closed),
         ("bad:amount", c.bad("amount")),
         ("negative_amount", c["amount"] < 0 if "amount" in c else ibis.literal(False)),
         ("missing:amount", c.missing("amount") & won),
         ("bad:closed_at", c.bad("closed_at")),
-        ("missing:closed_at", (c.missing("closed_at") if "closed_at" in c else ibis.literal(True)) & closed),
+        ("missing:closed_at", _absent(c, "closed_at") & won),
         ("closed_before_created", c.before("closed_at", "created_at")),
     ]
 
@@ -260,7 +434,14 @@ def _deal_rules(c: _Cols, ctx: Context, status_given: bool):
         return k["status"] == schema.OPEN
 
     flags = [
-        ("open_without_created_at", lambda k: k.missing("created_at") & is_open(k), None),
+        ("unassigned", lambda k: k.missing("rep_id"), None),
+        ("open_without_created_at", lambda k: _absent(k, "created_at") & is_open(k), None),
+        (
+            "closed_without_created_at",
+            lambda k: _absent(k, "created_at") & k["status"].isin(schema.CLOSED_STATUSES),
+            None,
+        ),
+        ("lost_without_closed_at", lambda k: _absent(k, "closed_at") & (k["status"] == schema.LOST), None),
         ("open_without_amount", lambda k: k.missing("amount") & is_open(k), None),
         (
             "won_with_zero_amount",
@@ -279,6 +460,11 @@ def _deal_rules(c: _Cols, ctx: Context, status_given: bool):
         known = [*ctx.stages.order, ctx.stages.lost]
         flags.append(("unknown_stage", lambda k: k["stage"].notnull() & ~k["stage"].isin(known), None))
     return rules, flags
+
+
+def _absent(c: _Cols, name: str) -> ir.BooleanValue:
+    """The cell is blank, or the column is not mapped at all."""
+    return c.missing(name) if name in c else ibis.literal(True)
 
 
 def _history_rules(c: _Cols, ctx: Context, status_given: bool):
