@@ -27,13 +27,20 @@ def run(
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Notebooks run in parallel.")] = 1,
     out: Annotated[Path | None, typer.Option(help="Output root (default: outputs/).")] = None,
     notebooks: Annotated[Path | None, typer.Option(help="Folder of report notebooks (default: notebooks/).")] = None,
+    wait: Annotated[
+        bool,
+        typer.Option(
+            "--wait/--no-wait",
+            help="If another run is writing to the same output folder, wait for it (default) or stop at once (exit 2).",
+        ),
+    ] = True,
 ) -> None:
     """Validate params and data, execute the report notebooks and render HTML into outputs/<client>/<period>/."""
     from salesnb.runner import run as run_reports
 
     names = [name.strip() for item in only or [] for name in item.split(",") if name.strip()]
     try:
-        result = run_reports(params, only=names or None, jobs=jobs, output_root=out, notebooks_dir=notebooks)
+        result = run_reports(params, only=names or None, jobs=jobs, output_root=out, notebooks_dir=notebooks, wait=wait)
     except SalesnbError as exc:
         _fail(exc)
     if not result.ok:
@@ -45,6 +52,7 @@ def run(
 @app.command()
 def check(params: Annotated[Path, typer.Argument(help="Params YAML file.")]) -> None:
     """Validate params and data and print the row accounting, without running any notebook."""
+    from salesnb.checks import check_against_data
     from salesnb.data import read_canonical
     from salesnb.labels import reason_label
     from salesnb.params import load_params
@@ -52,9 +60,15 @@ def check(params: Annotated[Path, typer.Argument(help="Params YAML file.")]) -> 
     try:
         loaded = load_params(params)
         canonical, report = read_canonical(loaded)
-        canonical.close()
+        try:
+            check_against_data(loaded, canonical.tables)
+        finally:
+            canonical.close()
     except SalesnbError as exc:
         _fail(exc)
+    except OSError as exc:  # a folder the load needs (data.engine.temp_dir, the data) cannot be made or read
+        where = exc.filename or "a file"
+        _fail(SalesnbError(f"{params}: cannot use {where} while reading the data: {exc.strerror or exc}."))
     for name, account in report.accounts.items():
         typer.echo(
             f"{name:14} read {account.rows_read:>10,}  used {account.rows_used:>10,}  "

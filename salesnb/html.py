@@ -113,19 +113,34 @@ def notebook_to_html(nb: nbformat.NotebookNode, *, title: str, lang: Language) -
     return body
 
 
-def index_page(*, title: str, lang: Language, rows: list[tuple[str, str, str]], header_html: str) -> str:
-    """A small page linking the reports: rows of (report title, href, status label)."""
+def index_page(
+    *,
+    title: str,
+    lang: Language,
+    rows: list[tuple[str, str, str, str]],
+    header: list[tuple[str, str]],
+) -> str:
+    """A small page linking the reports.
+
+    ``rows`` are (report title, href, status label, error message or ""), ``header`` are
+    (label, value) pairs shown above them. All of it is plain text: client names, period labels
+    and error messages come from the params and the data, so every piece is escaped here.
+    """
+    esc = html.escape
+    meta = "".join(f"<tr><th>{esc(label)}</th><td>{esc(value)}</td></tr>" for label, value in header)
     items = "".join(
-        f'<tr><td><a href="{html.escape(href)}">{html.escape(name)}</a></td><td>{html.escape(status)}</td></tr>'
-        for name, href, status in rows
+        f'<tr><td><a href="{esc(href)}">{esc(name)}</a></td><td>{esc(status)}'
+        + (f'<br><small class="snb-error">{esc(error)}</small>' if error else "")
+        + "</td></tr>"
+        for name, href, status, error in rows
     )
     body = (
-        f'<body class="snb-report"><main><h1>{html.escape(title)}</h1>{header_html}'
-        f'<table class="snb-table snb-index"><tr><th>{t("index.report", lang)}</th><th>{t("index.status", lang)}</th></tr>'
-        f"{items}</table></main></body></html>"
+        f'<body class="snb-report"><main><h1>{esc(title)}</h1><table class="snb-meta">{meta}</table>'
+        f'<table class="snb-table snb-index"><tr><th>{esc(t("index.report", lang))}</th>'
+        f"<th>{esc(t('index.status', lang))}</th></tr>{items}</table></main></body></html>"
     )
     return (
-        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
-        f'<meta name="viewport" content="width=device-width, initial-scale=1.0"><title>{html.escape(title)}</title>'
+        f'<!DOCTYPE html><html lang="{esc(lang)}"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1.0"><title>{esc(title)}</title>'
         f"<style>{font_face_for(title + body)}\n{_css()}</style></head>{body}"
     )

@@ -12,7 +12,7 @@ import difflib
 import re
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -20,10 +20,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from salesnb import schema
 from salesnb.config import REPO_ROOT
 from salesnb.errors import ParamsError
+from salesnb.safety import safe_folder_name
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # allow_inf_nan=False: a YAML `.inf` or `.nan` is never a sensible weight, share or rate.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+PositiveFloat = Annotated[float, Field(gt=0)]
 
 
 def _as_text(value: Any) -> Any:
@@ -50,6 +55,13 @@ class Lookup(_Model):
     delimiter: str = "auto"
     header_row: int | Literal["auto"] = "auto"
     sheet: str | int | None = None
+
+    @field_validator("header_row")
+    @classmethod
+    def _header_row(cls, value: int | str) -> int | str:
+        if isinstance(value, int) and value < 1:
+            raise ValueError("header_row counts from 1 (the first line of the file)")
+        return value
 
     @model_validator(mode="before")
     @classmethod
@@ -291,18 +303,27 @@ class CommissionParams(_Model):
         starts = [b.at for b in self.bands]
         if starts != sorted(starts) or len(set(starts)) != len(starts) or starts[0] != 0:
             raise ValueError(f"commission bands must start at 0 and rise strictly; got 'at' values {starts}")
+        if self.cap_attainment is not None and starts[-1] >= self.cap_attainment:
+            raise ValueError(
+                f"cap_attainment {self.cap_attainment:g} is at or below the band starting at {starts[-1]:g}, "
+                "which could then never pay; raise the cap above the last band's 'at' or drop that band"
+            )
         return self
 
 
 class TargetsParams(_Model):
     enabled: bool = True
     metric: Literal["revenue", "won_deals", "new_customers", "csat"] = "revenue"
-    target_period: str | None = Field(None, description="Default: the period after 'period'.")
+    target_period: str | None = Field(
+        None, description="Default: the period after 'period'; if given, it starts right after 'period'."
+    )
     method: Literal[
         "auto", "last_period_uplift", "weighted_average", "regression_seasonal", "exponential_smoothing"
     ] = "auto"
     uplift: float = Field(0.10, ge=-0.5, le=1, description="The 'last period × (1 + uplift)' rule.")
-    weights: list[float] = Field(default_factory=lambda: [3.0, 2.0, 1.0], min_length=1)
+    weights: list[PositiveFloat] = Field(
+        default_factory=lambda: [3.0, 2.0, 1.0], min_length=1, description="Moving-average weights, latest month first."
+    )
     stretch: float = Field(0.15, ge=0, le=1)
     backtest_periods: int = Field(4, ge=1, le=12)
     min_history_months: int = Field(6, ge=3)
@@ -310,7 +331,9 @@ class TargetsParams(_Model):
     too_easy: float = Field(0.9, gt=0, lt=1)
     too_hard: float = Field(0.3, gt=0, lt=1)
     split: Literal["capability_tier", "history_share", "equal"] = "capability_tier"
-    tier_weights: dict[Literal["A", "B", "C"], float] = Field(default_factory=lambda: {"A": 1.25, "B": 1.0, "C": 0.8})
+    tier_weights: dict[Literal["A", "B", "C"], PositiveFloat] = Field(
+        default_factory=lambda: {"A": 1.25, "B": 1.0, "C": 0.8}
+    )
     ramp_months: float = Field(4, gt=0)
     ramp_start_share: float = Field(0.25, ge=0, le=1)
     floor_share: float = Field(0.5, ge=0, le=1, description="Lowest rep target as a share of the average.")
@@ -321,10 +344,40 @@ class TargetsParams(_Model):
     behind_threshold: float = Field(0.9, gt=0, le=1)
     commission: CommissionParams = CommissionParams()
 
+    @field_validator("target_period", mode="before")
+    @classmethod
+    def _target_period_text(cls, value: Any) -> Any:
+        return _as_text(value)  # `target_period: 2026` is a YAML number
+
+    @field_validator("target_period")
+    @classmethod
+    def _target_period_form(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                parse_period(value)
+            except ValueError:
+                raise ValueError(
+                    f"{value!r} is not a period; write it like 2026-Q1, 2026-01, 2026-H1, 2026 or FY2026"
+                ) from None
+        return value
+
+    @field_validator("holidays_country")
+    @classmethod
+    def _known_country(cls, value: str) -> str:
+        return holiday_country(value)
+
+    @field_validator("tier_weights")
+    @classmethod
+    def _every_tier(cls, value: dict[str, float]) -> dict[str, float]:
+        missing = [tier for tier in ("A", "B", "C") if tier not in value]
+        if missing:
+            raise ValueError(f"give a weight for each tier A, B and C; missing {', '.join(missing)}")
+        return value
+
     @model_validator(mode="after")
     def _thresholds(self) -> TargetsParams:
         if self.too_hard >= self.too_easy:
-            raise ValueError("too_hard must be below too_easy")
+            raise ValueError(f"too_hard ({self.too_hard:g}) must be below too_easy ({self.too_easy:g})")
         return self
 
 
@@ -337,8 +390,8 @@ class FunnelParams(_Model):
     min_deals: int = Field(20, ge=1, description="Groups with fewer deals at a step are flagged, not tested.")
     alpha: float = Field(0.05, gt=0, lt=1)
     stuck_quantile: float = Field(0.9, gt=0.5, lt=1)
-    target_conversion: dict[str, float] = Field(
-        default_factory=dict, description="Stage -> next-step conversion target."
+    target_conversion: dict[str, Annotated[float, Field(gt=0, le=1)]] = Field(
+        default_factory=dict, description="Stage -> next-step conversion target (a share, 0 < target <= 1)."
     )
     cohort_months: int = Field(12, ge=2, le=36)
     lost_stage_without_history: str | None = Field(
@@ -386,7 +439,7 @@ class ReportsConfig(_Model):
 class Params(_Model):
     """A validated params file."""
 
-    client: str = Field(pattern=r"^[\w\-. ]+$")
+    client: str = Field(description="Names the output folder: see salesnb.safety.safe_folder_name.")
     period: Period
     language: Literal["zh", "en"] = "en"
     currency: str = "CNY"
@@ -411,7 +464,19 @@ class Params(_Model):
     def _period_ordered(cls, period: Period) -> Period:
         if period.end < period.start:
             raise ValueError(f"period ends ({period.end}) before it starts ({period.start})")
+        safe_folder_name(period.label, "period label")
         return period
+
+    @field_validator("client")
+    @classmethod
+    def _client_is_a_folder_name(cls, client: str) -> str:
+        return safe_folder_name(client, "client")
+
+    @model_validator(mode="after")
+    def _cross_field(self) -> Params:
+        _check_stage_names(self)
+        _check_target_period(self)
+        return self
 
     @property
     def base_dir(self) -> Path:
@@ -421,6 +486,95 @@ class Params(_Model):
     @property
     def output_dir_name(self) -> str:
         return f"{self.client}/{self.period.label}"
+
+
+def _did_you_mean(name: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _check_stage_names(params: Params) -> None:
+    """Every stage named outside ``stages`` must be one ``stages`` defines (a typo would be silently ignored)."""
+    stages = params.stages
+    # The won stage is last: it has no next step to convert to, and a lost deal never reached it.
+    steps = [name for name in stages.order if name != stages.won]
+    for name in params.reports.funnel.target_conversion:
+        if name not in steps:
+            raise ValueError(
+                f"reports.funnel.target_conversion names stage {name!r}{_did_you_mean(name, steps)}, which is not "
+                f"a step of stages.order; targets are set for the steps {', '.join(steps)} "
+                "(the conversion from that stage to the next)"
+            )
+    lost_at = params.reports.funnel.lost_stage_without_history
+    if lost_at is not None and lost_at not in steps:
+        raise ValueError(
+            f"reports.funnel.lost_stage_without_history is {lost_at!r}{_did_you_mean(lost_at, steps)}, which is "
+            f"not a stage a lost deal can have reached; choose one of {', '.join(steps)}"
+        )
+    known = [*stages.order, stages.lost]
+    for table, source in params.data.tables.items():
+        mapped = list(source.values.get("stage", {}).values())
+        if "stage" in source.constants:
+            mapped.append(source.constants["stage"])
+        for name in mapped:
+            if name not in known:
+                raise ValueError(
+                    f"data.tables.{table} maps a stage onto {name!r}{_did_you_mean(name, known)}, which is not in "
+                    f"stages.order or stages.lost; the stages are {', '.join(known)}"
+                )
+
+
+def _check_target_period(params: Params) -> None:
+    """An explicit target period must follow the reporting period: targets are forecast from the months
+    up to the period's end, for the months right after it."""
+    text = params.reports.targets.target_period
+    if text is None:
+        return
+    target = parse_period(text, fiscal_year_start=params.fiscal_year_start)
+    end = params.period.end
+    next_month = _month_end(end.replace(day=1), 1) + dt.timedelta(days=1)
+    if target["start"] <= end:
+        raise ValueError(
+            f"reports.targets.target_period {text!r} starts on {target['start']}, not after the reporting period "
+            f"{params.period.label} (which ends on {end}); targets are set for a period after the one reported on, "
+            f"e.g. the one starting on {next_month} (leave target_period out for the next period)"
+        )
+    if target["start"] > next_month:
+        raise ValueError(
+            f"reports.targets.target_period {text!r} starts on {target['start']}, leaving a gap after the "
+            f"reporting period {params.period.label} (which ends on {end}); the forecast covers the months right "
+            f"after the reporting period, so the target period must start on {next_month} "
+            "(leave target_period out for the next period)"
+        )
+
+
+def holiday_country(value: str) -> str:
+    """``value`` as a country code the ``holidays`` package knows (upper case), or a ValueError naming close ones.
+
+    >>> holiday_country("cn")
+    'CN'
+    """
+    import holidays
+
+    code = str(value).strip().upper()
+    supported = holidays.list_supported_countries()
+    if code in supported:
+        return code
+    names = {}  # "china" -> "CN"
+    for entry in holidays.registry.COUNTRIES.values():
+        class_name, alpha2 = entry[0], entry[1]
+        names[re.sub(r"[^a-z]", "", class_name.lower())] = alpha2
+    typed = re.sub(r"[^a-z]", "", str(value).lower())
+    if typed in names:
+        hint = f"; did you mean '{names[typed]}'?"
+    else:
+        codes = difflib.get_close_matches(code, list(supported), n=3, cutoff=0.6)
+        codes += [names[n] for n in difflib.get_close_matches(typed, list(names), n=2, cutoff=0.75)]
+        codes = list(dict.fromkeys(codes))
+        hint = f"; did you mean {' or '.join(repr(c) for c in codes)}?" if codes else ""
+    raise ValueError(
+        f"{value!r} is not a country the holidays package knows (ISO 3166 codes such as CN, US, GB, DE, JP){hint}"
+    )
 
 
 _PERIOD_PATTERNS = {
@@ -549,7 +703,9 @@ def _describe(exc: ValidationError) -> str:
             problems.append(f"missing required key '{loc}'")
         else:
             message = error["msg"].removeprefix("Value error, ")
-            shown = f" (got {error['input']!r})" if not isinstance(error.get("input"), dict | list) else ""
+            given = error.get("input")
+            quoted = isinstance(given, str) and repr(given) in message  # the message names the value already
+            shown = f" (got {given!r})" if not isinstance(given, dict | list) and not quoted else ""
             problems.append(f"'{loc}': {message}{shown}" if loc else message)
     return "invalid params: " + "; ".join(problems) + "."
 

@@ -22,6 +22,7 @@ from salesnb.data import CrmData, load_data, load_snapshot
 from salesnb.labels import Language, fmt_int, fmt_pct, reason_label, t
 from salesnb.params import Params, load_params
 from salesnb.plots import use_house_style
+from salesnb.safety import neutralise_cell, neutralise_formulas
 
 # The runner sets these so a notebook finds its snapshot and export folder without extra parameters.
 SNAPSHOT_ENV = "SALESNB_SNAPSHOT"
@@ -128,7 +129,9 @@ class Report:
 
     def export(self, frame: pd.DataFrame, stem: str) -> None:
         """Write a table as CSV (UTF-8 with BOM, so Excel opens Chinese text) and XLSX beside the HTML,
-        and show links to both. Outside the runner (no output folder) nothing is written."""
+        and show links to both. Outside the runner (no output folder) nothing is written.
+
+        Text that a spreadsheet would run as a formula is neutralised (see :func:`write_csv`)."""
         if self.output_dir is None:
             return
         self.output_dir.mkdir(parents=True, exist_ok=True)
@@ -138,9 +141,9 @@ class Report:
             csv_path.unlink(missing_ok=True)
             xlsx_path.unlink(missing_ok=True)
             return
-        frame.to_csv(csv_path, index=False, encoding="utf-8-sig")
-        frame.head(EXCEL_MAX_ROWS).to_excel(xlsx_path, index=False)
-        links = " · ".join(f'<a href="{p.name}">{html.escape(p.name)}</a>' for p in (csv_path, xlsx_path))
+        write_csv(frame, csv_path)
+        write_xlsx({stem: frame}, xlsx_path)
+        links = " · ".join(f'<a href="{html.escape(p.name)}">{html.escape(p.name)}</a>' for p in (csv_path, xlsx_path))
         text = html.escape(self.t("export.files", rows=fmt_int(len(frame))))
         display(HTML(f'<p class="snb-export">{text} {links}</p>'))
 
@@ -150,11 +153,10 @@ class Report:
             return
         self.output_dir.mkdir(parents=True, exist_ok=True)
         path = self.output_dir / f"{stem}.xlsx"
-        with pd.ExcelWriter(path) as writer:
-            for sheet, frame in tables.items():
-                frame.head(EXCEL_MAX_ROWS).to_excel(writer, sheet_name=sheet[:31], index=False)
+        write_xlsx(tables, path)
         text = html.escape(self.t("export.workbook", sheets=len(tables)))
-        display(HTML(f'<p class="snb-export">{text} <a href="{path.name}">{html.escape(path.name)}</a></p>'))
+        link = html.escape(path.name)
+        display(HTML(f'<p class="snb-export">{text} <a href="{link}">{link}</a></p>'))
 
     def skip_missing(self, missing: dict[str, str], *, prefix: str, sections: tuple[str, ...]) -> None:
         """One line per section left out because its table is missing."""
@@ -170,6 +172,40 @@ class Report:
             anchor = f"{base}-{n}"
         self._anchors.add(anchor)
         return anchor
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """``frame`` as CSV in UTF-8 with BOM (so Excel opens Chinese text), formula-safe.
+
+    Clients open exports in Excel, and their data can hold text such as ``=HYPERLINK(…)``: every text
+    cell starting with = + - @ tab or CR gets a leading ``'`` (the OWASP CSV-injection rule); numbers
+    stay numbers, negative ones included. Rows end in CRLF, Excel's own line end, which also makes
+    the writer quote any field holding a lone CR: unquoted, Excel would start a new row there.
+    """
+    neutralise_formulas(frame).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+
+
+def write_xlsx(tables: dict[str, pd.DataFrame], path: Path) -> None:
+    """Each frame as a sheet of one XLSX workbook, formula-safe like :func:`write_csv`.
+
+    Every text cell is stored as a string (never a formula), numbers as numbers; a sheet holds at
+    most Excel's row limit.
+    """
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for sheet, frame in tables.items():
+            neutralise_formulas(frame.head(EXCEL_MAX_ROWS)).to_excel(writer, sheet_name=sheet[:31], index=False)
+        for worksheet in writer.book.worksheets:
+            _no_formulas(worksheet)
+
+
+def _no_formulas(worksheet) -> None:
+    # openpyxl stores any text starting with "=" as a formula; neutralised text cannot start with
+    # one, but a cell pandas wrote some other way must not slip through either.
+    for row in worksheet.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.value = neutralise_cell(str(cell.value))
+                cell.data_type = "s"
 
 
 def _sentence(text: str, lang: Language) -> str:
@@ -292,6 +328,10 @@ def open_report(name: str, params_path: str | Path, snapshot_dir: str | Path | N
     single_blas_thread()
     params = load_params(params_path)
     snapshot = snapshot_dir or os.environ.get(SNAPSHOT_ENV) or None
+    if snapshot:
+        from salesnb.runner import check_snapshot_id  # lazy: the runner imports this module
+
+        check_snapshot_id(snapshot)
     data = load_snapshot(params, Path(snapshot)) if snapshot else load_data(params)
     output = os.environ.get(OUTPUT_ENV)
     use_house_style()

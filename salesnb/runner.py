@@ -1,53 +1,117 @@
 """Run the report notebooks for one params file: validate, execute with papermill, render HTML.
 
-The params file and the data are checked before any kernel starts. Each notebook
-runs on a kernel pinned to this interpreter, over IPC sockets (no TCP ports, so
-parallel kernels cannot clash). A failed notebook keeps its executed copy for
-debugging and never replaces the last good HTML.
+The params file and the data are checked before any kernel starts, and every path a
+notebook receives is absolute. One run writes to an output folder at a time (a lock
+file in it). A run writes everything into a staging folder beside the output folder
+and moves each report's set (HTML, exports, executed notebook) in only at the end: a
+failed, interrupted or killed run never leaves a report half replaced, and a failed
+notebook keeps the last good set of its report. Each notebook runs in a worker process
+on a kernel pinned to this interpreter, over IPC sockets (no TCP ports, so parallel
+kernels cannot clash) kept in a temporary folder of the run, which goes away with the
+kernels at the end, on Ctrl-C and on SIGTERM.
 """
 
 from __future__ import annotations
 
-import html
+import contextlib
 import json
 import os
+import shutil
+import signal
+import socket
 import sys
 import tempfile
+import threading
 import time
 import uuid
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import datetime
-from multiprocessing import get_context
+from multiprocessing import connection, get_context
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import CaselessStrEnum
+from traitlets import CaselessStrEnum, default
 
+from salesnb.checks import check_against_data
 from salesnb.config import KERNEL_NAME, NOTEBOOKS_DIR, OUTPUTS_DIR, REPORTS
 from salesnb.data import read_canonical, save_snapshot
-from salesnb.errors import SalesnbError
+from salesnb.errors import DataError, SalesnbError
 from salesnb.labels import t
 from salesnb.params import Params, load_params
 from salesnb.report import OUTPUT_ENV, SNAPSHOT_ENV
+from salesnb.safety import confined
 
 SNAPSHOT_DIR = "_snapshot"
 STATUS_FILE = "run_status.json"
 CELL_TIMEOUT_S = 1800
+# The snapshot's run id: written into the snapshot, passed to the kernels, checked on opening.
+SNAPSHOT_ID_FILE = "snapshot_id"
+SNAPSHOT_ID_ENV = "SALESNB_SNAPSHOT_ID"
+# Where this run's kernels keep their connection files, IPC sockets and pids.
+KERNEL_DIR_ENV = "SALESNB_KERNEL_DIR"
+KERNEL_DIR_PREFIX = "salesnb-run-"
+# A Unix socket path holds at most 103 bytes on macOS (107 on Linux); the kernel folder's sockets are
+# "<folder>/<8 hex>-ipc-<n>", so the folder's path must stay well under that.
+KERNEL_DIR_MAX = 80
+LOCK_FILE = ".salesnb.lock"
+LOCK_INFO_FILE = ".salesnb.run.json"
+STAGING_MARK = ".staging-"
+# A failed notebook's executed copy when the report has a last good set to keep.
+FAILED_SUFFIX = ".failed.ipynb"
+KERNEL_STOP_WAIT_S = 3.0
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+class RunTerminated(BaseException):
+    """SIGTERM arrived: unwinds like Ctrl-C (not caught by ``except Exception``) so clean-up runs."""
 
 
 class IpcKernelManager(AsyncKernelManager):
     """A kernel manager talking to its kernel over Unix sockets instead of TCP ports.
 
     Each manager gets its own socket path prefix: jupyter_client's default ("kernel-ipc"
-    in the working folder) would be shared by kernels started from the same folder.
+    in the working folder) would be shared by kernels started from the same folder. Under
+    the runner (``SALESNB_KERNEL_DIR`` set) the sockets, the connection file (otherwise a
+    ``tmp*.json`` in the temp folder) and the kernel's pid all go into the run's kernel
+    folder, so the runner can stop the kernels and remove every file they left, even
+    after a worker was killed.
     """
 
     transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
 
+    @property
+    def _file_stem(self) -> str:
+        return self.__dict__.setdefault("_salesnb_stem", uuid.uuid4().hex[:8])
+
+    @default("ip")
     def _ip_default(self) -> str:
-        return os.path.join(tempfile.gettempdir(), f"salesnb-{os.getpid()}-{uuid.uuid4().hex[:12]}-ipc")
+        folder = os.environ.get(KERNEL_DIR_ENV)
+        if folder:
+            return os.path.join(folder, f"{self._file_stem}-ipc")
+        return os.path.join(tempfile.gettempdir(), f"salesnb-{os.getpid()}-{self._file_stem}-ipc")
+
+    @default("connection_file")
+    def _connection_file_default(self) -> str:
+        folder = os.environ.get(KERNEL_DIR_ENV)
+        return os.path.join(folder, f"{self._file_stem}.json") if folder else ""
+
+    def _pid_file(self) -> Path | None:
+        folder = os.environ.get(KERNEL_DIR_ENV)
+        return Path(folder, f"{self._file_stem}.pid") if folder else None
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
+        await super()._async_launch_kernel(kernel_cmd, **kw)
+        pid_file, pid = self._pid_file(), getattr(self.provisioner, "pid", None)
+        if pid_file is not None and pid:
+            pid_file.write_text(str(pid))
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        pid_file = self._pid_file()
+        if pid_file is not None and not restart:
+            pid_file.unlink(missing_ok=True)  # a kernel shut down normally is nothing to stop later
 
 
 @dataclass(frozen=True)
@@ -121,81 +185,488 @@ def run(
     jobs: int = 1,
     output_root: Path | None = None,
     notebooks_dir: Path | None = None,
+    wait: bool = True,
     progress: Callable[[str], None] = print,
 ) -> RunResult:
-    """Validate, execute and render the reports of one params file."""
+    """Validate, execute and render the reports of one params file.
+
+    ``wait`` says what happens when another run is writing to the same output folder:
+    wait for it with a message (the default), or stop at once with a :class:`SalesnbError`.
+    On SIGTERM the kernels, their files and the staging folder are removed and the run
+    exits with status 143; the output folder is left as it was.
+    """
     started = time.perf_counter()
     params = load_params(params_path)
     reports = select_reports(params, only)
     progress(f"params ok: {params.source_path} (client {params.client}, period {params.period.label})")
-    canonical, load_report = read_canonical(params)
-    deals = load_report.accounts["deals"]
-    progress(
-        f"data ok: {deals.rows_read:,} deal rows read, {deals.rows_used:,} used, {deals.rows_excluded:,} excluded "
-        f"({time.perf_counter() - started:.1f}s)"
-    )
-    output_dir = (output_root or OUTPUTS_DIR) / params.client / params.period.label
-    try:
-        snapshot = save_snapshot(canonical, load_report, output_dir / SNAPSHOT_DIR)
-    finally:
-        canonical.close()  # kernels read the snapshot: nothing of the load stays open while they run
-    ensure_kernel()
-    notebooks = str(notebooks_dir or NOTEBOOKS_DIR)
-    tasks = [
-        (name, REPORTS[name], str(params.source_path), str(snapshot), str(output_dir), notebooks) for name in reports
-    ]
-    results: list[NotebookResult] = []
-    if jobs <= 1 or len(tasks) == 1:
-        for i, task in enumerate(tasks, 1):
-            progress(f"[{i}/{len(tasks)}] {task[1]} running …")
-            results.append(_announce(run_notebook(*task), progress))
-    else:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-            futures = [pool.submit(run_notebook, *task) for task in tasks]
-            progress(f"running {len(tasks)} notebooks on {jobs} workers …")
-            for future in as_completed(futures):
-                results.append(_announce(future.result(), progress))
-        results.sort(key=lambda r: list(REPORTS.values()).index(r.stem))
-    index = write_index(params, output_dir)
+    output_dir = prepare_output_dir(params, output_root)
+    notebooks = Path(notebooks_dir or NOTEBOOKS_DIR).expanduser().resolve()
+    with _sigterm_raises(), output_lock(output_dir, wait=wait, progress=progress):
+        _remove_leftovers(output_dir)
+        staging = output_dir.parent / f".{output_dir.name}{STAGING_MARK}{uuid.uuid4().hex[:8]}"
+        kernel_dir: Path | None = None
+        try:
+            try:
+                staging.mkdir()
+            except OSError as exc:
+                raise SalesnbError(_unwritable(staging.parent, exc)) from None
+            kernel_dir = make_kernel_dir()
+            canonical, load_report = read_canonical(params)
+            deals = load_report.accounts["deals"]
+            progress(
+                f"data ok: {deals.rows_read:,} deal rows read, {deals.rows_used:,} used, "
+                f"{deals.rows_excluded:,} excluded ({time.perf_counter() - started:.1f}s)"
+            )
+            try:
+                check_against_data(params, canonical.tables)  # names in params that the data must hold
+                snapshot = save_snapshot(canonical, load_report, staging / SNAPSHOT_DIR)
+            finally:
+                canonical.close()  # kernels read the snapshot: nothing of the load stays open while they run
+            snapshot_id = uuid.uuid4().hex
+            (snapshot / SNAPSHOT_ID_FILE).write_text(snapshot_id, encoding="utf-8")
+            ensure_kernel()
+            tasks = [
+                (name, REPORTS[name], str(params.source_path), str(snapshot), str(staging), str(notebooks))
+                for name in reports
+            ]
+            options = {"kernel_dir": str(kernel_dir), "snapshot_id": snapshot_id}
+            results = _execute(tasks, options, jobs=jobs, output_dir=output_dir, progress=progress)
+            with _signals_held():  # SIGINT/SIGTERM wait until the new set is in place
+                results = _publish(results, staging, output_dir)
+                index = write_index(params, output_dir)
+        except (KeyboardInterrupt, RunTerminated) as exc:
+            with _signals_held():
+                _stop_kernels(kernel_dir)
+                shutil.rmtree(staging, ignore_errors=True)
+            why = "SIGTERM" if isinstance(exc, RunTerminated) else "Ctrl-C"
+            progress(f"stopped by {why}: kernels shut down, {output_dir} left as it was before this run")
+            if isinstance(exc, RunTerminated):
+                raise SystemExit(128 + signal.SIGTERM) from None
+            raise
+        finally:
+            with _signals_held():
+                _stop_kernels(kernel_dir)
+                shutil.rmtree(staging, ignore_errors=True)
     progress(f"index: {index} ({time.perf_counter() - started:.1f}s in all)")
     return RunResult(params, output_dir, results, index)
 
 
-def _announce(result: NotebookResult, progress: Callable[[str], None]) -> NotebookResult:
+def prepare_output_dir(params: Params, output_root: str | Path | None) -> Path:
+    """The absolute output folder ``<root>/<client>/<period>``, created and checked writable.
+
+    A folder that cannot be created or written to is a :class:`SalesnbError` (one paragraph)
+    raised before any data is read or kernel started. The staging folder goes beside the output
+    folder, so its parent must be writable as well.
+    """
+    root = Path(output_root).expanduser().resolve() if output_root is not None else OUTPUTS_DIR
+    output_dir = confined(root, params.client, params.period.label)
+    folder = output_dir
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        for folder in (output_dir, output_dir.parent):
+            probe = folder / f".salesnb-probe-{uuid.uuid4().hex[:8]}"
+            probe.mkdir()
+            probe.rmdir()
+    except OSError as exc:
+        raise SalesnbError(_unwritable(folder, exc)) from None
+    return output_dir
+
+
+def _unwritable(folder: Path, exc: OSError) -> str:
+    why = exc.strerror or str(exc)
+    where = f" ({exc.filename})" if exc.filename and str(exc.filename) != str(folder) else ""
+    return (
+        f"cannot write to the output folder {folder}: {why}{where}. Choose another output root with --out, "
+        "or make this one writable; nothing was run."
+    )
+
+
+@contextmanager
+def output_lock(output_dir: Path, *, wait: bool = True, progress: Callable[[str], None] = print) -> Iterator[None]:
+    """Hold the output folder's lock file while a run writes to it.
+
+    When another run holds it, wait for that run with a message, or (``wait=False``) raise a
+    :class:`SalesnbError` at once. The holder's pid and start time are kept beside the lock
+    so the message can name them. The lock is the operating system's (``flock``): a killed
+    run releases it.
+    """
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(output_dir / LOCK_FILE))
+    info = output_dir / LOCK_INFO_FILE
+    try:
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            holder = _lock_holder(info)
+            if not wait:
+                raise SalesnbError(
+                    f"another salesnb run ({holder}) is writing to {output_dir}; nothing was changed. Wait for it "
+                    "to finish, or run again without --no-wait to wait for it."
+                ) from None
+            progress(f"waiting for the run in {output_dir} ({holder}) to finish; Ctrl-C stops waiting …")
+            lock.acquire()
+    except OSError as exc:
+        raise SalesnbError(_unwritable(output_dir, exc)) from None
+    try:
+        started = datetime.now().isoformat(timespec="seconds")
+        info.write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started": started}))
+        yield
+    finally:
+        info.unlink(missing_ok=True)
+        lock.release()
+
+
+def _lock_holder(info: Path) -> str:
+    try:
+        holder = json.loads(info.read_text())
+    except (OSError, ValueError):
+        return "pid unknown"
+    return f"pid {holder.get('pid', '?')} on {holder.get('host', '?')}, started {holder.get('started', '?')}"
+
+
+def check_snapshot_id(snapshot_dir: str | Path) -> None:
+    """Refuse a snapshot that the run driving this kernel did not write.
+
+    The runner passes its snapshot's id in ``SALESNB_SNAPSHOT_ID``; outside the runner
+    (the variable unset) there is nothing to compare and any snapshot is accepted.
+    """
+    expected = os.environ.get(SNAPSHOT_ID_ENV)
+    if not expected:
+        return
+    id_file = Path(snapshot_dir) / SNAPSHOT_ID_FILE
+    found = id_file.read_text(encoding="utf-8").strip() if id_file.is_file() else ""
+    if found != expected:
+        raise DataError(
+            f"{snapshot_dir}: this data snapshot was not written by the current run (id {found or 'missing'}, "
+            f"expected {expected}); the report would show other data than the run checked. Run the report again."
+        )
+
+
+@contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """Turn SIGTERM into :class:`RunTerminated` (once: a second one cannot interrupt the clean-up)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_sigterm(signum, frame) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise RunTerminated(signum)
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back (they arrive afterwards) while files are moved or removed."""
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _kernel_dir_parents() -> list[Path]:
+    # The temp folder, and /tmp when the temp folder's path is too long for socket paths (macOS's
+    # per-user TMPDIR can be).
+    parents = [Path(tempfile.gettempdir())]
+    if Path("/tmp").is_dir() and Path("/tmp") not in parents:
+        parents.append(Path("/tmp"))
+    return parents
+
+
+def make_kernel_dir() -> Path:
+    """A private folder (mode 700) for this run's kernel connection files, IPC sockets and pids."""
+    for parent in _kernel_dir_parents():
+        if len(str(parent / f"{KERNEL_DIR_PREFIX}{os.getpid()}-12345678")) > KERNEL_DIR_MAX:
+            continue
+        try:
+            return Path(tempfile.mkdtemp(prefix=f"{KERNEL_DIR_PREFIX}{os.getpid()}-", dir=parent))
+        except OSError:
+            continue
+    raise SalesnbError(
+        f"no temporary folder for the kernels' sockets: {tempfile.gettempdir()} is too long a path for a socket "
+        "(or not writable), and so is /tmp. Set TMPDIR to a short writable folder, e.g. TMPDIR=/tmp."
+    )
+
+
+def _remove_leftovers(output_dir: Path) -> None:
+    """Remove what killed runs left: staging folders of this output folder (we hold its lock) and
+    kernel folders of runs whose process is gone (stopping any kernel still recorded there)."""
+    for staging in output_dir.parent.glob(f".{output_dir.name}{STAGING_MARK}*"):
+        shutil.rmtree(staging, ignore_errors=True)
+    for folder in (f for parent in _kernel_dir_parents() for f in parent.glob(f"{KERNEL_DIR_PREFIX}*")):
+        try:
+            pid = int(folder.name.removeprefix(KERNEL_DIR_PREFIX).split("-")[0])
+            mine = folder.is_dir() and folder.stat().st_uid == os.getuid()
+        except (ValueError, OSError):
+            continue
+        if mine and not _alive(pid):
+            _stop_kernels(folder)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _is_kernel_of(pid: int, folder: Path) -> bool:
+    """Whether ``pid`` is still a kernel started for ``folder`` (guards against a reused pid)."""
+    if not Path("/proc/self/cmdline").exists():  # no /proc (macOS): a recorded pid is taken as the kernel
+        return _alive(pid)
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return False
+    return str(folder) in cmdline or os.path.realpath(folder) in cmdline
+
+
+def _stop_kernels(folder: Path | None) -> None:
+    """Stop the kernels recorded in a run's kernel folder (TERM, then KILL) and remove the folder."""
+    if folder is None:
+        return
+    pids = []
+    for pid_file in folder.glob("*.pid"):
+        try:
+            pid = int(pid_file.read_text())
+        except (OSError, ValueError):
+            continue
+        if _is_kernel_of(pid, folder):
+            pids.append(pid)
+    for signum in (signal.SIGTERM, signal.SIGKILL):
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signum)  # a kernel leads its own process group
+        deadline = time.monotonic() + KERNEL_STOP_WAIT_S
+        while time.monotonic() < deadline and any(_is_kernel_of(pid, folder) for pid in pids):
+            time.sleep(0.05)
+        pids = [pid for pid in pids if _is_kernel_of(pid, folder)]
+        if not pids:
+            break
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _execute(
+    tasks: list[tuple],
+    options: dict[str, str],
+    *,
+    jobs: int,
+    output_dir: Path,
+    progress: Callable[[str], None],
+) -> list[NotebookResult]:
+    """Run the notebooks on ``jobs`` worker processes; results in report order.
+
+    Notebooks never run in this process: papermill's kernel client installs its own SIGINT
+    and SIGTERM handlers, and this process must stay the one that decides what a signal
+    does. Workers are killed on the way out, whatever happened.
+    """
+    context = get_context("spawn")
+    workers: list = []
+    busy: dict = {}  # connection -> (worker, task)
+    results: list[NotebookResult] = []
+    pending = list(tasks)
+    try:
+        for _ in range(max(1, min(jobs, len(tasks)))):
+            ours, theirs = context.Pipe()
+            worker = context.Process(target=_notebook_worker, args=(theirs, os.getpid()), daemon=True)
+            worker.start()
+            theirs.close()
+            workers.append((worker, ours))
+        idle = list(workers)
+        if len(workers) > 1:
+            progress(f"running {len(tasks)} notebooks on {len(workers)} workers …")
+        while pending or busy:
+            while pending and idle:
+                worker, conn = idle.pop(0)
+                task = pending.pop(0)
+                if len(workers) == 1:
+                    progress(f"[{len(tasks) - len(pending)}/{len(tasks)}] {task[1]} running …")
+                conn.send((task, options))
+                busy[conn] = (worker, task)
+            ready = connection.wait([*busy, *(worker.sentinel for worker, _ in busy.values())])
+            for conn, (worker, task) in list(busy.items()):
+                if conn not in ready and worker.sentinel not in ready:
+                    continue
+                try:
+                    result = conn.recv()
+                except (EOFError, OSError):  # the worker died (out of memory, killed)
+                    result = _failed(task, f"worker process stopped (exit code {worker.exitcode})")
+                else:
+                    idle.append((worker, conn))
+                del busy[conn]
+                results.append(result)
+                _announce(result, progress, output_dir)
+            if pending and not idle and not busy:
+                raise SalesnbError("every notebook worker stopped; see the messages above.")
+    finally:
+        for worker, conn in workers:
+            if worker.is_alive():
+                worker.kill()  # SIGKILL: its kernel is stopped through the kernel folder
+            worker.join(timeout=5)
+            conn.close()
+    return sorted(results, key=lambda r: list(REPORTS.values()).index(r.stem))
+
+
+def _failed(task: tuple, error: str) -> NotebookResult:
+    report, stem, *_, staging, _notebooks = task
+    _write_status(Path(staging), stem, ok=False, error=error)
+    return NotebookResult(report, stem, False, 0.0, None, Path(staging) / f"{stem}.ipynb", error)
+
+
+def _notebook_worker(conn, parent_pid: int) -> None:
+    """A worker process: run the notebooks it is sent until told to stop (``None``)."""
+    _die_with_parent(parent_pid)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the runner handles Ctrl-C and stops the workers
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        task, options = message
+        try:
+            result = run_notebook(*task, **options)
+        except Exception as exc:  # e.g. the executed notebook cannot be rendered: a failed report, not a dead worker
+            result = _failed(task, f"{type(exc).__name__}: {exc}")
+        conn.send(result)
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    # Linux: a runner killed with SIGKILL takes its workers along (their kernels then exit on
+    # their own, as ipykernel watches its parent); elsewhere the next run removes the leftovers.
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent_pid:  # the runner died before prctl took effect
+        os._exit(1)
+
+
+def _published_paths(result: NotebookResult, output_dir: Path) -> NotebookResult:
+    """Where a result's files are once the set is swapped in."""
     if result.ok:
-        size = result.html.stat().st_size / 1024 if result.html else 0
-        progress(f"  ✓ {result.stem} → {result.html} ({result.seconds:.1f}s, {size:,.0f} KB)")
+        return replace(result, html=output_dir / f"{result.stem}.html", executed=output_dir / f"{result.stem}.ipynb")
+    keeps_last_good = (output_dir / f"{result.stem}.html").is_file()
+    name = f"{result.stem}{FAILED_SUFFIX}" if keeps_last_good else f"{result.stem}.ipynb"
+    return replace(result, executed=output_dir / name)
+
+
+def _report_files(folder: Path, stem: str) -> list[Path]:
+    # A report's set: every file named with its number ("01_diagnosis.html", "01_rep_scorecard.csv", …).
+    prefix = stem.split("_", 1)[0] + "_"
+    return [p for p in folder.iterdir() if p.is_file() and p.name.startswith(prefix)]
+
+
+def _publish(results: list[NotebookResult], staging: Path, output_dir: Path) -> list[NotebookResult]:
+    """Move each report's new set from staging into the output folder.
+
+    A report that rendered replaces its whole set (files of the old set it no longer
+    writes are removed). A report that failed keeps its last good set untouched; its
+    executed notebook goes beside it as ``<stem>.failed.ipynb`` (or as ``<stem>.ipynb`` when
+    there is no good set to keep), and its status file says it is stale. The snapshot is
+    replaced when at least one report rendered from it.
+    """
+    published = []
+    for result in results:
+        final = _published_paths(result, output_dir)
+        if result.ok:
+            new = _report_files(staging, result.stem)
+            names = {p.name for p in new}
+            for old in _report_files(output_dir, result.stem):
+                if old.name not in names:
+                    old.unlink()
+            for path in new:
+                os.replace(path, output_dir / path.name)
+        elif result.executed.is_file():
+            os.replace(result.executed, final.executed)
+        status = staging / f".{result.stem}.status.json"
+        if status.is_file():
+            os.replace(status, output_dir / status.name)
+        published.append(final)
+    if any(r.ok for r in results) and (staging / SNAPSHOT_DIR).is_dir():
+        current = output_dir / SNAPSHOT_DIR
+        if current.exists():
+            os.replace(current, staging / f"{SNAPSHOT_DIR}.previous")  # removed with the staging folder
+        os.replace(staging / SNAPSHOT_DIR, current)
+    return published
+
+
+def _announce(result: NotebookResult, progress: Callable[[str], None], output_dir: Path) -> NotebookResult:
+    final = _published_paths(result, output_dir)
+    if result.ok:
+        size = result.html.stat().st_size / 1024 if result.html and result.html.is_file() else 0
+        progress(f"  ✓ {result.stem} → {final.html} ({result.seconds:.1f}s, {size:,.0f} KB)")
     else:
         progress(f"  ✗ {result.stem} FAILED ({result.seconds:.1f}s): {result.error}")
-        progress(f"    executed notebook kept for debugging: {result.executed}")
+        progress(f"    executed notebook kept for debugging: {final.executed}")
     return result
 
 
 def run_notebook(
-    report: str, stem: str, params_path: str, snapshot: str, output_dir: str, notebooks_dir: str = str(NOTEBOOKS_DIR)
+    report: str,
+    stem: str,
+    params_path: str,
+    snapshot: str,
+    output_dir: str,
+    notebooks_dir: str = str(NOTEBOOKS_DIR),
+    *,
+    kernel_dir: str | None = None,
+    snapshot_id: str = "",
 ) -> NotebookResult:
-    """Execute one notebook with papermill and render it; never raises for a notebook error."""
+    """Execute one notebook with papermill into ``output_dir`` and render it; never raises for a notebook error.
+
+    Every path given to the kernel is absolute; the kernel works in ``output_dir``, so a stray
+    relative write lands there and nowhere else.
+    """
     import nbformat
     import papermill as pm
 
     from salesnb.html import notebook_to_html
 
     started = time.perf_counter()
-    out = Path(output_dir)
+    out = Path(output_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
+    params_path = str(Path(params_path).resolve())
+    snapshot = str(Path(snapshot).resolve())
     executed = out / f"{stem}.ipynb"
     target = out / f"{stem}.html"
-    os.environ[SNAPSHOT_ENV] = snapshot
-    os.environ[OUTPUT_ENV] = output_dir
+    for name, value in (
+        (SNAPSHOT_ENV, snapshot),
+        (OUTPUT_ENV, str(out)),
+        (SNAPSHOT_ID_ENV, snapshot_id),
+        (KERNEL_DIR_ENV, kernel_dir or ""),
+    ):
+        if value:
+            os.environ[name] = value
+        else:
+            os.environ.pop(name, None)
     params = load_params(params_path)
     try:
         pm.execute_notebook(
-            str(Path(notebooks_dir) / f"{stem}.ipynb"),
+            str(Path(notebooks_dir).resolve() / f"{stem}.ipynb"),
             str(executed),
             parameters={"params_path": params_path, "snapshot_dir": snapshot},
             kernel_name=KERNEL_NAME,
             kernel_manager_class="salesnb.runner.IpcKernelManager",
-            cwd=str(NOTEBOOKS_DIR.parent),
+            cwd=str(out),
             progress_bar=False,
             execution_timeout=CELL_TIMEOUT_S,
         )
@@ -245,14 +716,15 @@ def write_index(params: Params, output_dir: Path) -> Path:
             label, href = t("index.stale", lang), html_file.name
         else:
             label, href = t("index.failed", lang), f"{stem}.ipynb"
-        rows.append((t(f"{report}.title", lang), href, label))
+        rows.append((t(f"{report}.title", lang), href, label, "" if status["ok"] else status.get("error", "")))
     period = params.period
-    header = (
-        f'<table class="snb-meta"><tr><th>{t("header.client", lang)}</th><td>{html.escape(params.client)}</td></tr>'
-        f"<tr><th>{t('header.period', lang)}</th><td>{period.label} ({period.start} – {period.end})</td></tr>"
-        f"<tr><th>{t('header.generated', lang)}</th><td>{datetime.now():%Y-%m-%d %H:%M}</td></tr></table>"
-    )
+    # Plain text only: index_page escapes every piece (client, period and errors come from the user).
+    header = [
+        (t("header.client", lang), params.client),
+        (t("header.period", lang), f"{period.label} ({period.start} – {period.end})"),
+        (t("header.generated", lang), f"{datetime.now():%Y-%m-%d %H:%M}"),
+    ]
     title = t("index.title", lang, client=params.client, period=period.label)
     index = output_dir / "index.html"
-    index.write_text(index_page(title=title, lang=lang, rows=rows, header_html=header), encoding="utf-8")
+    index.write_text(index_page(title=title, lang=lang, rows=rows, header=header), encoding="utf-8")
     return index

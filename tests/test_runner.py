@@ -150,7 +150,8 @@ def test_failing_notebook_keeps_last_good_html(tmp_path, demo_dir):
     assert "00_data_audit FAILED" in bad.stdout
     assert re.search(r"cell \d+ \(raise RuntimeError\('planted failure'\)\): RuntimeError: planted failure", bad.stdout)
     assert html_file.read_bytes() == before
-    executed = nbformat.read(good.output_dir / "00_data_audit.ipynb", as_version=4)
+    # the failed execution sits beside the last good one, which stays as it was
+    executed = nbformat.read(good.output_dir / "00_data_audit.failed.ipynb", as_version=4)
     assert any(o.get("ename") == "RuntimeError" for c in executed.cells for o in c.get("outputs", []))
     assert "failed this run; showing the last good version" in (good.output_dir / "index.html").read_text()
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import pickle
 import re
+import urllib.parse
 import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -622,6 +623,12 @@ def _connect_source(params: Params, workspace: Workspace) -> _Database:
     try:
         if source.startswith("pyspark://"):
             return _Database(_spark(source, params), remote=True)
+        if source.startswith(("sqlite://", "file://")):
+            # ibis.connect creates a missing database file; reading data must write nothing.
+            parsed = urllib.parse.urlparse(source)
+            named = parsed.netloc + parsed.path
+            if named not in ("", ":memory:") and not Path(named).is_file():
+                raise DataError(f"{Path(named).absolute()}: database file named in data.source not found.")
         if "://" in source and not source.startswith("duckdb://"):
             return _Database(ibis.connect(source), remote=True)
         path = Path(source.removeprefix("duckdb://"))
