@@ -36,6 +36,38 @@ def demo20k_dir(tmp_path_factory) -> Path:
     return write_demo(tmp_path_factory.mktemp("demo20k"), n_deals=20_000, seed=7)
 
 
+@pytest.fixture(scope="session")
+def demo_en_run(tmp_path_factory, demo_dir):
+    """All five reports on the 4,000-deal demo, in English (see tests/renders.py)."""
+    from salesnb.runner import run
+    from tests.renders import demo_params
+
+    tmp = tmp_path_factory.mktemp("run-en")
+    return run(demo_params(tmp, demo_dir), output_root=tmp / "outputs", progress=lambda _: None)
+
+
+@pytest.fixture(scope="session")
+def demo_zh_run(tmp_path_factory, demo_dir):
+    """All five reports on the 4,000-deal demo, in Chinese."""
+    from salesnb.runner import run
+    from tests.renders import demo_params
+
+    tmp = tmp_path_factory.mktemp("run-zh")
+    return run(
+        demo_params(tmp, demo_dir, language="zh", client="demo_zh"), output_root=tmp / "o", progress=lambda _: None
+    )
+
+
+@pytest.fixture(scope="session")
+def maven_run(tmp_path_factory, maven_dir):
+    """All five reports on the real Maven data (params/maven.yaml)."""
+    from salesnb.runner import run
+
+    return run(
+        REPO_ROOT / "params" / "maven.yaml", output_root=tmp_path_factory.mktemp("maven"), progress=lambda _: None
+    )
+
+
 @pytest.fixture
 def write_params(tmp_path):
     """Write a params YAML into tmp_path; keys given replace the defaults."""

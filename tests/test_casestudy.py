@@ -21,7 +21,7 @@ from salesnb.config import REPO_ROOT
 from salesnb.data import load_data
 from salesnb.metrics import Window
 from salesnb.params import CaseStudyParams, load_params
-from salesnb.runner import run
+from tests.renders import RENDERS
 
 OPTIONS = CaseStudyParams(permutations=100, bootstrap=200)
 
@@ -252,13 +252,10 @@ def truth_csat(seed3) -> float:
     return seed3[1]["intervention"]["csat_change"]
 
 
-def test_case_study_report_end_to_end(tmp_path, demo_dir, maven_dir):
-    params = yaml.safe_load((REPO_ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"))
-    params["data"]["base_dir"] = str(demo_dir)
-    path = tmp_path / "demo.yaml"
-    path.write_text(yaml.safe_dump(params), encoding="utf-8")
-    for params_file in (path, REPO_ROOT / "params" / "maven.yaml"):
-        result = run(params_file, only=["case_study"], output_root=tmp_path / "out", progress=lambda _: None)
+@pytest.mark.xdist_group(RENDERS)
+def test_case_study_report_end_to_end(demo_en_run, maven_run):
+    for params_file in (demo_en_run, maven_run):
+        result = params_file
         assert result.ok, result.results
         page = (result.output_dir / "04_case_study.html").read_text(encoding="utf-8")
         for heading in ("Case study", "Findings", "Effect of the intervention", "Before and after", "Caveats"):

@@ -19,8 +19,8 @@ from salesnb.data import from_frames, load_data
 from salesnb.labels import t
 from salesnb.metrics import Window
 from salesnb.params import Params, load_params
-from salesnb.runner import run
 from salesnb.stats import wilson_interval
+from tests.renders import RENDERS
 
 STAGES = {"order": ["Lead", "Won"], "won": "Won", "lost": "Lost"}
 
@@ -233,12 +233,11 @@ def test_pipeline_note_when_lost_deals_carry_no_amount():
     assert diag.kpis.set_index("kpi").loc["pipeline_created", ["change_previous", "change_last_year"]].isna().all()
 
 
-def test_diagnosis_report_end_to_end(tmp_path, demo_dir, maven_dir):
-    params = yaml.safe_load((REPO_ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"))
-    params["data"]["base_dir"] = str(demo_dir)
-    for language, headings in (
+@pytest.mark.xdist_group(RENDERS)
+def test_diagnosis_report_end_to_end(demo_en_run, demo_zh_run, maven_run):
+    for result, headings in (
         (
-            "en",
+            demo_en_run,
             [
                 "Sales diagnosis",
                 "Findings",
@@ -250,11 +249,8 @@ def test_diagnosis_report_end_to_end(tmp_path, demo_dir, maven_dir):
                 "Rep attrition",
             ],
         ),
-        ("zh", ["销售诊断", "主要发现", "团队关键指标", "销售个人记分卡", "优势与短板", "建议行动"]),
+        (demo_zh_run, ["销售诊断", "主要发现", "团队关键指标", "销售个人记分卡", "优势与短板", "建议行动"]),
     ):
-        path = tmp_path / f"demo-{language}.yaml"
-        path.write_text(yaml.safe_dump({**params, "language": language, "client": f"d{language}"}), encoding="utf-8")
-        result = run(path, only=["diagnosis"], output_root=tmp_path / "out", progress=lambda _: None)
         assert result.ok, result.results
         out = result.output_dir
         page = (out / "01_diagnosis.html").read_text(encoding="utf-8")
@@ -270,9 +266,7 @@ def test_diagnosis_report_end_to_end(tmp_path, demo_dir, maven_dir):
         sheets = load_workbook(out / "01_diagnosis_tables.xlsx", read_only=True).sheetnames
         assert {"team_kpis", "rep_scorecard", "monthly_trend", "actions", "concentration"} <= set(sheets)
 
-    maven = run(
-        REPO_ROOT / "params" / "maven.yaml", only=["diagnosis"], output_root=tmp_path / "m", progress=lambda _: None
-    )
+    maven = maven_run
     assert maven.ok
     page = (maven.output_dir / "01_diagnosis.html").read_text(encoding="utf-8")
     for line in ("no activities table", "no surveys table", "no targets table", "no costs table"):

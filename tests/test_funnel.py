@@ -17,7 +17,7 @@ from salesnb.config import REPO_ROOT
 from salesnb.data import from_frames, load_data
 from salesnb.metrics import Window
 from salesnb.params import Params, StageConfig, load_params
-from salesnb.runner import run
+from tests.renders import RENDERS
 
 STAGES = StageConfig(order=["A", "B", "C", "Won"], won="Won", lost="Lost")
 JAN_MAR = Window("2025-Q1", date(2025, 1, 1), date(2025, 3, 31))
@@ -358,13 +358,11 @@ def test_demo_stuck_deals_recall_and_precision(demo_funnel):
     assert precision >= 0.5, precision
 
 
-def test_funnel_report_end_to_end(tmp_path, demo_dir, maven_dir):
-    params = yaml.safe_load((REPO_ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"))
-    params["data"]["base_dir"] = str(demo_dir)
-    path = tmp_path / "demo.yaml"
-    path.write_text(yaml.safe_dump(params), encoding="utf-8")
-    for params_file in (path, REPO_ROOT / "params" / "maven.yaml"):
-        result = run(params_file, only=["funnel"], output_root=tmp_path / "out", progress=lambda _: None)
+@pytest.mark.xdist_group(RENDERS)
+def test_funnel_report_end_to_end(demo_en_run, maven_run):
+    path = demo_en_run
+    for params_file in (demo_en_run, maven_run):
+        result = params_file
         assert result.ok, result.results
         out = result.output_dir
         page = (out / "03_funnel.html").read_text(encoding="utf-8")

@@ -14,11 +14,11 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
-import yaml
 
 from salesnb.config import NOTEBOOKS_DIR, REPO_ROOT
 from salesnb.errors import DataError, ParamsError
 from salesnb.runner import ensure_kernel, run, run_notebook
+from tests.renders import RENDERS, demo_params
 
 CODE_MARKERS = (
     "open_report(",
@@ -27,15 +27,6 @@ CODE_MARKERS = (
     'class="jp-InputPrompt',
     'class="jp-CodeMirrorEditor',
 )
-
-
-def demo_params(tmp_path: Path, demo_dir: Path, *, language: str = "en", client: str = "demo") -> Path:
-    params = yaml.safe_load((REPO_ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"))
-    params.update(language=language, client=client)
-    params["data"]["base_dir"] = str(demo_dir)
-    path = tmp_path / f"{client}-{language}.yaml"
-    path.write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
-    return path
 
 
 def assert_clean_report(html_path: Path, executed: Path) -> str:
@@ -52,13 +43,9 @@ def assert_clean_report(html_path: Path, executed: Path) -> str:
     return page
 
 
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory, demo_dir):
-    tmp = tmp_path_factory.mktemp("run-en")
-    return run(demo_params(tmp, demo_dir), output_root=tmp / "outputs", progress=lambda _: None)
-
-
-def test_demo_report_in_english(demo_run):
+@pytest.mark.xdist_group(RENDERS)
+def test_demo_report_in_english(demo_en_run):
+    demo_run = demo_en_run
     assert demo_run.ok
     out = demo_run.output_dir
     assert out.parts[-2:] == ("demo", "2025-Q4")
@@ -71,7 +58,9 @@ def test_demo_report_in_english(demo_run):
     assert 'href="00_data_audit.html"' in index and "rendered" in index
 
 
-def test_demo_audit_counts_planted_quirks(demo_run, demo_dir):
+@pytest.mark.xdist_group(RENDERS)
+def test_demo_audit_counts_planted_quirks(demo_en_run, demo_dir):
+    demo_run = demo_en_run
     truth = json.loads((demo_dir / "ground_truth.json").read_text(encoding="utf-8"))
     page = (demo_run.output_dir / "00_data_audit.html").read_text(encoding="utf-8")
     quirks = truth["quirks"]
@@ -95,12 +84,9 @@ def test_demo_audit_counts_planted_quirks(demo_run, demo_dir):
     assert pd.read_excel(demo_run.output_dir / "00_excluded_rows.xlsx").shape[0] == excluded
 
 
-def test_demo_report_in_chinese(tmp_path, demo_dir):
-    result = run(
-        demo_params(tmp_path, demo_dir, language="zh", client="demo_zh"),
-        output_root=tmp_path / "o",
-        progress=lambda _: None,
-    )
+@pytest.mark.xdist_group(RENDERS)
+def test_demo_report_in_chinese(demo_zh_run):
+    result = demo_zh_run
     assert result.ok
     page = assert_clean_report(result.output_dir / "00_data_audit.html", result.output_dir / "00_data_audit.ipynb")
     for heading in ("数据审计", "主要发现", "行数核对", "被排除的行及原因", "阶段历史覆盖"):
@@ -109,8 +95,9 @@ def test_demo_report_in_chinese(tmp_path, demo_dir):
     assert 'lang="zh"' in page
 
 
-def test_maven_report(tmp_path, maven_dir):
-    result = run(REPO_ROOT / "params" / "maven.yaml", output_root=tmp_path, progress=lambda _: None)
+@pytest.mark.xdist_group(RENDERS)
+def test_maven_report(maven_run):
+    result = maven_run
     assert result.ok
     page = assert_clean_report(result.output_dir / "00_data_audit.html", result.output_dir / "00_data_audit.ipynb")
     assert "8,800 deal rows read; all 8,800 used, none excluded." in page

@@ -16,7 +16,7 @@ from salesnb.config import REPO_ROOT
 from salesnb.data import from_frames, load_data
 from salesnb.metrics import Window
 from salesnb.params import CommissionParams, Params, TargetsParams, load_params
-from salesnb.runner import run
+from tests.renders import RENDERS
 
 MONTHS = pd.date_range("2023-01-01", periods=36, freq="MS")
 
@@ -315,13 +315,11 @@ def test_demo_backtests_four_quarters_with_one_model_family(demo20k_dir):
     assert plan.pacing is not None and plan.pacing["as_of"] == date(2025, 11, 20)
 
 
-def test_targets_report_end_to_end(tmp_path, demo_dir, maven_dir):
-    params = yaml.safe_load((REPO_ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"))
-    params["data"]["base_dir"] = str(demo_dir)
-    path = tmp_path / "demo.yaml"
-    path.write_text(yaml.safe_dump(params), encoding="utf-8")
-    for params_file in (path, REPO_ROOT / "params" / "maven.yaml"):
-        result = run(params_file, only=["targets"], output_root=tmp_path / "out", progress=lambda _: None)
+@pytest.mark.xdist_group(RENDERS)
+def test_targets_report_end_to_end(demo_en_run, maven_run):
+    path = demo_en_run
+    for params_file in (demo_en_run, maven_run):
+        result = params_file
         assert result.ok, result.results
         out = result.output_dir
         page = (out / "02_targets.html").read_text(encoding="utf-8")
