@@ -79,7 +79,7 @@ def data_audit(data: CrmData) -> DataAudit:
     accounting, exclusions, flags, mapping, remaps, lookups = [], [], [], [], [], []
     exclusion_examples, flag_examples = {}, {}
     for name, account in report.accounts.items():
-        origin = ", ".join(_short(s.path) for s in account.sources[:1])
+        origin = _source_text(account)
         accounting.append((name, origin, account.rows_read, account.rows_used, account.rows_excluded))
         for issue in account.excluded:
             exclusions.append((name, issue.reason, issue.count))
@@ -115,6 +115,20 @@ def data_audit(data: CrmData) -> DataAudit:
         absent=dict(report.absent),
         owners=owner_counts(data.deals),
     )
+
+
+def _source_text(account) -> str:
+    """Where a table's rows came from, in the params file's own words: the file(s), the ``melt`` that
+    turned columns into rows, the ``where`` conditions that left rows out and parts not found."""
+    files = list(dict.fromkeys(_short(s.path) for s in account.sources if s.path))
+    text = " + ".join(files[:3]) + (f" + {len(files) - 3} more" if len(files) > 3 else "")
+    if account.melted:
+        text += f" · melt: {account.melted}"
+    if account.filters:
+        text += " · where " + "; ".join(account.filters.values())
+    if account.skipped_parts:
+        text += " · parts not found: " + ", ".join(account.skipped_parts)
+    return text
 
 
 def _short(path: str) -> str:

@@ -83,6 +83,43 @@ def check(params: Annotated[Path, typer.Argument(help="Params YAML file.")]) -> 
 
 
 @app.command()
+def init(
+    paths: Annotated[list[Path], typer.Argument(help="The client's CRM export: files and/or folders of files.")],
+    out: Annotated[
+        Path | None, typer.Option(help="Params file to write (default: params/<client>.yaml). Nothing else is written.")
+    ] = None,
+    lang: Annotated[str | None, typer.Option(help="Report language, zh or en (default: from the headers).")] = None,
+    client: Annotated[str | None, typer.Option(help="Client name (default: the data folder's name).")] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Accept low-confidence column guesses and overwrite --out if it exists.")
+    ] = False,
+) -> None:
+    """Propose a params file for a client's CRM export, write it with every guess marked, then check it."""
+    from salesnb.initialise import default_out, init as write_params
+
+    if lang is not None and lang not in ("zh", "en"):
+        _fail(SalesnbError(f"--lang is {lang!r}; use zh or en."))
+    try:
+        target = out or default_out(paths, client)
+        result = write_params(paths, out=target, lang=lang, client=client, yes=yes)
+    except SalesnbError as exc:
+        _fail(exc)
+    for line in result.summary:
+        typer.echo(line)
+    typer.echo(f"\nWrote {result.path}. Checking it as `salesnb check` does:\n")
+    failed: typer.Exit | None = None
+    try:
+        check(result.path)
+    except typer.Exit as exc:
+        failed = exc
+    typer.echo("\nWhat you must decide (search the file for TODO):")
+    for item in result.decisions or ["nothing: every value was found, but read the 'guessed' ones"]:
+        typer.echo(f"  - {item}")
+    if failed is not None:
+        raise failed
+
+
+@app.command()
 def demo(
     out: Annotated[Path, typer.Option(help="Folder for the demo CSV files and ground_truth.json.")] = Path("data/demo"),
     deals: Annotated[int, typer.Option(min=100, help="Number of deals.")] = 20_000,

@@ -58,6 +58,34 @@ LABELS: dict[str, dict[str, str]] = {
     "audit.history": {"en": "Stage history coverage", "zh": "阶段历史覆盖"},
     "audit.reps": {"en": "Reps and their deals", "zh": "销售人员与商机"},
     "audit.absent": {"en": "Tables not provided", "zh": "未提供的数据表"},
+    "audit.preset": {"en": "Column mapping by the {title} preset", "zh": "“{title}”预设的字段映射"},
+    "audit.preset_note": {
+        "en": "Found: a header the preset documents for this CRM. Guessed: none of those headers is in the file, "
+        "so the general synonym table chose one; check it. Missing: the file has none of the documented headers. "
+        "Set in the params file: the params file maps the column itself.",
+        "zh": "已找到：文件中有预设为该 CRM 记录的字段名。推测：文件中没有这些字段名，由通用同义词表推测，请核对。"
+        "缺失：文件中没有任何记录的字段名。参数文件指定：由参数文件自行映射的字段。",
+    },
+    "audit.preset_unmatched": {
+        "en": "Files the preset did not recognise (not read): {files}.",
+        "zh": "预设未识别的文件（未读取）：{files}。",
+    },
+    "preset.found": {"en": "found", "zh": "已找到"},
+    "preset.guessed": {"en": "guessed", "zh": "推测"},
+    "preset.missing": {"en": "missing", "zh": "缺失"},
+    "preset.given": {"en": "set in the params file", "zh": "参数文件指定"},
+    "preset.no_file": {"en": "no file", "zh": "无文件"},
+    "preset.no_file_detail": {
+        "en": "no file has the headers {headers}",
+        "zh": "没有文件包含字段 {headers}",
+    },
+    "preset.file_not_found": {"en": "file not found", "zh": "未找到文件"},
+    "preset.tried": {"en": "none of {headers}", "zh": "{headers} 均不存在"},
+    "preset.status_from_stage": {"en": "from the stage", "zh": "由阶段判断"},
+    "preset.status_equals": {"en": "{status} if {column} is {values}", "zh": "{column} 为 {values} 时为{status}"},
+    "preset.status_filled": {"en": "{status} if {column} is filled", "zh": "{column} 非空时为{status}"},
+    "preset.status_blank": {"en": "{status} if {column} is blank", "zh": "{column} 为空时为{status}"},
+    "preset.alternative": {"en": " (rule set {n} of {of})", "zh": "（第 {n} 套规则，共 {of} 套）"},
     "audit.nothing_excluded": {"en": "No row was excluded.", "zh": "没有行被排除。"},
     "audit.nothing_flagged": {"en": "No row needed a warning.", "zh": "没有需要提示的行。"},
     "audit.no_history": {
@@ -882,6 +910,7 @@ LABELS: dict[str, dict[str, str]] = {
     "col.share": {"en": "Share", "zh": "占比"},
     "col.column": {"en": "Column", "zh": "字段"},
     "col.client_column": {"en": "Client column", "zh": "客户字段"},
+    "col.how": {"en": "How", "zh": "方式"},
     "col.filled": {"en": "Filled", "zh": "已填"},
     "col.first": {"en": "First", "zh": "最早"},
     "col.last": {"en": "Last", "zh": "最晚"},
@@ -1085,6 +1114,11 @@ LABELS: dict[str, dict[str, str]] = {
     "reason.negative_amount": {"en": "negative amount", "zh": "金额为负"},
     "reason.closed_before_created": {"en": "closed before created", "zh": "关闭早于创建"},
     "reason.duplicate_entry": {"en": "duplicate stage entry", "zh": "阶段记录重复"},
+    "reason.repeated_stage": {"en": "stage unchanged: an amount/date edit", "zh": "阶段未变：仅金额或日期修改"},
+    "reason.filtered": {
+        "en": "not selected by the 'where' condition on {column}",
+        "zh": "未被 where 条件选中（{column}）",
+    },
     "reason.exited_before_entered": {"en": "left stage before entering it", "zh": "离开早于进入"},
     "reason.end_before_start": {"en": "period ends before it starts", "zh": "结束早于开始"},
     "reason.score_out_of_scale": {"en": "score outside its scale", "zh": "评分超出量表"},
@@ -1291,6 +1325,8 @@ def reason_label(code: str, lang: Language) -> str:
     '创建日期无法解析'
     """
     kind, _, column = code.partition(":")
+    if kind == "filtered":  # a client's column (data.tables.<t>.where), shown as the file spells it
+        return t("reason.filtered", lang, column=column)
     if column:
         return t(f"reason.{kind}", lang, column=t(f"column.{column}", lang))
     return t(f"reason.{code}", lang)

@@ -12,7 +12,7 @@ import difflib
 import re
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -84,12 +84,10 @@ class Lookup(_Model):
         return self
 
 
-class StatusRule(_Model):
-    """One rule of ``status_from``: rows where ``column`` is filled (``present``) or holds one of
-    ``equals`` get ``status``. Rules are tried in order; a row no rule matches is open."""
+class Condition(_Model):
+    """A test on one column of a row: the cell is filled or blank (``present``), or holds one of ``equals``."""
 
-    status: Literal["won", "lost", "open"]
-    column: str = Field(description="A column of the file, or a canonical column (mapped or looked up).")
+    column: str = Field(description="A column of the file (matched ignoring case, spaces and punctuation).")
     present: bool | None = Field(None, description="true: the cell is filled; false: the cell is blank.")
     equals: list[str] | None = Field(
         None, description="Values that match (booleans: true also matches 1, yes, y, t, 是; false 0, no, n, f, 否)."
@@ -104,10 +102,45 @@ class StatusRule(_Model):
         return raw
 
     @model_validator(mode="after")
-    def _one_test(self) -> StatusRule:
+    def _one_test(self) -> Condition:
         if (self.present is None) == (self.equals is None):
-            raise ValueError(f"status rule on '{self.column}' needs exactly one of 'present' or 'equals'")
+            raise ValueError(f"{self.noun} on '{self.column}' needs exactly one of 'present' or 'equals'")
         return self
+
+    noun: ClassVar[str] = "condition"
+
+
+class StatusRule(Condition):
+    """One rule of ``status_from``: rows where ``column`` is filled (``present``) or holds one of
+    ``equals`` get ``status``. Rules are tried in order; a row no rule matched is open."""
+
+    status: Literal["won", "lost", "open"]
+    column: str = Field(description="A column of the file, or a canonical column (mapped or looked up).")
+
+    noun: ClassVar[str] = "status rule"
+
+
+class Melt(_Model):
+    """A wide table made long: each header matching ``pattern`` gives one row per filled cell.
+
+    HubSpot's deal export has a column ``Date entered <stage> (<pipeline>)`` per stage; with
+    ``pattern: '^Date entered (?P<stage>.+?) \\((?P<pipeline>[^()]*)\\)$'`` every filled cell becomes
+    a stage-history row: ``stage`` from the header, ``into`` (``entered_at``) from the cell.
+    """
+
+    pattern: str = Field(description="Regular expression over the headers with a named group 'stage'.")
+    into: str = Field("entered_at", description="Canonical column the cells go to.")
+
+    @field_validator("pattern")
+    @classmethod
+    def _regex(cls, value: str) -> str:
+        try:
+            compiled = re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"melt.pattern {value!r} is not a regular expression: {exc}") from None
+        if "stage" not in compiled.groupindex:
+            raise ValueError(f"melt.pattern {value!r} needs a named group 'stage', e.g. (?P<stage>.+)")
+        return value
 
 
 class TableSource(_Model):
@@ -136,6 +169,14 @@ class TableSource(_Model):
         default_factory=list, description="Derive won/lost/open from dates or flags (deals only)."
     )
     lookups: list[Lookup] = Field(default_factory=list)
+    where: list[Condition] = Field(
+        default_factory=list,
+        description="Rows to keep: a row must pass every condition; others are excluded as 'filtered:<column>'.",
+    )
+    melt: Melt | None = Field(None, description="Build a long table from a wide one (one row per filled cell).")
+    parts: list[TableSource] = Field(
+        default_factory=list, description="Several files (each with its own mapping) feeding this one table."
+    )
 
     @field_validator("constants", mode="before")
     @classmethod
@@ -148,6 +189,30 @@ class TableSource(_Model):
         if isinstance(value, int) and value < 1:
             raise ValueError("header_row counts from 1 (the first line of the file)")
         return value
+
+    @model_validator(mode="after")
+    def _parts_alone(self) -> TableSource:
+        if not self.parts:
+            return self
+        # The parts are read and mapped one by one, then parsed and checked as one table.
+        own = sorted(self.model_fields_set - _WHOLE_TABLE_KEYS)
+        if own:
+            raise ValueError(
+                f"a table made of 'parts' sets {', '.join(own)} in each part, not on the table "
+                f"(on the table: {', '.join(sorted(_WHOLE_TABLE_KEYS))})"
+            )
+        for i, part in enumerate(self.parts):
+            inner = sorted(part.model_fields_set & {"parts", "date_format", "decimal", "status_from"})
+            if inner:
+                raise ValueError(
+                    f"parts[{i}] sets {', '.join(inner)}; a part cannot have parts, and date_format, decimal "
+                    "and status_from are set once on the table, for every part"
+                )
+        return self
+
+
+# Keys of a table made of parts that apply to the whole table (everything else is per part).
+_WHOLE_TABLE_KEYS = {"parts", "date_format", "decimal", "status_from"}
 
 
 TableName = Literal["deals", "stage_history", "reps", "activities", "targets", "surveys", "costs"]
@@ -170,11 +235,25 @@ class EngineConfig(_Model):
         return value
 
 
+# The installed presets, one YAML file each (salesnb.data.presets reads them; params only lists the names,
+# so importing params never imports the presets, which import params).
+PRESET_DIR = Path(__file__).resolve().parent / "data" / "presets"
+
+
+def installed_presets() -> list[str]:
+    """Names of the installed presets (the YAML files of salesnb/data/presets)."""
+    return sorted(path.stem for path in PRESET_DIR.glob("*.yaml"))
+
+
 class DataConfig(_Model):
     """The data source and the mapping of client columns onto the canonical schema."""
 
     source: str = Field("files", description="'files', a DuckDB file path, or an Ibis connection URL.")
-    preset: Literal["generic", "maven_crm"] = "generic"
+    preset: str = Field(
+        "generic",
+        description="An installed preset (generic, maven_crm, salesforce, hubspot, jiandaoyun, …) or the path of a "
+        "preset YAML file of your own (relative to the params file).",
+    )
     base_dir: str = "."
     tables: dict[TableName, TableSource] = Field(default_factory=dict)
     engine: EngineConfig = Field(default_factory=lambda: EngineConfig())
@@ -191,6 +270,19 @@ class DataConfig(_Model):
     normalise_ids: bool = Field(
         True, description="Compare ids as numbers when they are numbers: '015', '15' and '15.0' are one id."
     )
+
+    @field_validator("preset")
+    @classmethod
+    def _known_preset(cls, value: str) -> str:
+        if value.endswith((".yaml", ".yml")):
+            return value  # a preset file of one's own: read (and checked) when the tables are resolved
+        names = installed_presets()
+        if value not in names:
+            raise ValueError(
+                f"no preset named {value!r}{_did_you_mean(value, names)}; the installed presets are "
+                f"{', '.join(names)} (or give the path of a preset .yaml file)"
+            )
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -512,10 +604,12 @@ def _check_stage_names(params: Params) -> None:
             f"not a stage a lost deal can have reached; choose one of {', '.join(steps)}"
         )
     known = [*stages.order, stages.lost]
-    for table, source in params.data.tables.items():
-        mapped = list(source.values.get("stage", {}).values())
-        if "stage" in source.constants:
-            mapped.append(source.constants["stage"])
+    for table, whole in params.data.tables.items():
+        mapped = []
+        for source in [whole, *whole.parts]:
+            mapped += list(source.values.get("stage", {}).values())
+            if "stage" in source.constants:
+                mapped.append(source.constants["stage"])
         for name in mapped:
             if name not in known:
                 raise ValueError(
@@ -738,42 +832,57 @@ def _check_mapping(params: Params, path: Path) -> None:
     from salesnb.data.presets import effective_tables
 
     for name, source in effective_tables(params).items():
-        spec = schema.TABLES[name]
-        if source.file is None and source.table is None:
+        if not source.parts and source.file is None and source.table is None:
             raise ParamsError(
-                f"{path}: data.tables.{name} needs 'file' (a CSV/XLSX/Parquet file) or 'table' "
-                f"(a table of data.source); preset '{params.data.preset}' gives neither."
+                f"{path}: data.tables.{name} needs 'file' (a CSV/XLSX/Parquet file), 'table' "
+                f"(a table of data.source) or 'parts'; preset '{params.data.preset}' gives none."
             )
-        mapped = [t for value in source.columns.values() for t in ([value] if isinstance(value, str) else value)]
-        targets = mapped + list(source.constants)
-        targets += [canonical for lookup in source.lookups for canonical in lookup.columns.values()]
-        for target in targets:
-            if target not in spec.columns:
-                close = difflib.get_close_matches(target, list(spec.columns), n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
-                raise ParamsError(
-                    f"{path}: data.tables.{name} maps onto '{target}', which is not a column of the "
-                    f"canonical '{name}' table{hint}; its columns are {', '.join(spec.columns)}."
-                )
-        for lookup in source.lookups:
-            clash = sorted(set(lookup.columns.values()) & (set(mapped) | set(source.constants)))
-            if clash:
-                raise ParamsError(
-                    f"{path}: data.tables.{name}: lookup from {lookup.file} fills {clash}, which "
-                    "'columns' or 'constants' already fill; a lookup never overwrites them — drop one of the two."
-                )
         if source.status_from and name != "deals":
             raise ParamsError(f"{path}: data.tables.{name}.status_from: status rules apply to the deals table only.")
-        doubled = {t for t in mapped if mapped.count(t) > 1}
-        if doubled:
-            raise ParamsError(
-                f"{path}: data.tables.{name}.columns maps several client columns onto {sorted(doubled)}; "
-                "each canonical column takes one client column."
-            )
-        for column in source.values:
-            if column not in spec.columns:
-                raise ParamsError(
-                    f"{path}: data.tables.{name}.values names '{column}', which is not a canonical column of '{name}'."
-                )
+        if not source.parts:
+            _check_source(path, name, source, f"data.tables.{name}")
+        for i, part in enumerate(source.parts):
+            if part.file is None and part.table is None:
+                raise ParamsError(f"{path}: data.tables.{name}.parts[{i}] needs 'file' or 'table'.")
+            _check_source(path, name, part, f"data.tables.{name}.parts[{i}]")
     if "deals" not in effective_tables(params):
         raise ParamsError(f"{path}: data.tables has no 'deals' entry; the deals table is required.")
+
+
+def _check_source(path: Path, name: str, source: TableSource, where: str) -> None:
+    """The canonical columns one file (or one part) maps onto exist, and each is filled once."""
+    spec = schema.TABLES[name]
+    mapped = [t for value in source.columns.values() for t in ([value] if isinstance(value, str) else value)]
+    melted = ["stage", source.melt.into] if source.melt else []
+    targets = mapped + melted + list(source.constants)
+    targets += [canonical for lookup in source.lookups for canonical in lookup.columns.values()]
+    for target in targets:
+        if target not in spec.columns:
+            close = difflib.get_close_matches(target, list(spec.columns), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise ParamsError(
+                f"{path}: {where} maps onto '{target}', which is not a column of the "
+                f"canonical '{name}' table{hint}; its columns are {', '.join(spec.columns)}."
+            )
+    for lookup in source.lookups:
+        clash = sorted(set(lookup.columns.values()) & (set(mapped) | set(source.constants)))
+        if clash:
+            raise ParamsError(
+                f"{path}: {where}: lookup from {lookup.file} fills {clash}, which "
+                "'columns' or 'constants' already fill; a lookup never overwrites them — drop one of the two."
+            )
+    doubled = {t for t in mapped if mapped.count(t) > 1}
+    if doubled:
+        raise ParamsError(
+            f"{path}: {where}.columns maps several client columns onto {sorted(doubled)}; "
+            "each canonical column takes one client column."
+        )
+    both = sorted(set(melted) & (set(mapped) | set(source.constants)))
+    if both:
+        raise ParamsError(
+            f"{path}: {where}.melt fills {both} from the melted columns, which 'columns' or 'constants' "
+            "also fill; drop one of the two."
+        )
+    for column in source.values:
+        if column not in spec.columns:
+            raise ParamsError(f"{path}: {where}.values names '{column}', which is not a canonical column of '{name}'.")

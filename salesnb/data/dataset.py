@@ -27,9 +27,19 @@ import pandas as pd
 
 from salesnb import schema
 from salesnb.data.engine import Workspace, connect
-from salesnb.data.mapping import LookupResult, Remap, map_table
+from salesnb.data.headers import match_header
+from salesnb.data.mapping import (
+    MELT_STAGE,
+    SOURCE_ROW,
+    LookupResult,
+    Mapped,
+    Remap,
+    map_table,
+    melt_wide,
+    union_parts,
+)
 from salesnb.data.parse import ParseOptions
-from salesnb.data.presets import effective_tables, is_preset_only
+from salesnb.data.presets import PresetReport, is_preset_only, resolve_tables
 from salesnb.data.readers import ROW, SourceInfo, read_table_file, resolve_file, sha256_of, sheet_hint
 from salesnb.data.validate import (
     CURRENCY,
@@ -78,6 +88,9 @@ class TableAccount:
     status_rules: tuple[StatusRuleCount, ...] = ()  # deals with status_from: rows each rule set
     ids_normalised: tuple[IdChange, ...] = ()  # ids the id rule rewrote, per column
     currencies: tuple[CurrencyUse, ...] = ()  # deals: rows per currency and the rate used
+    filters: dict[str, str] = field(default_factory=dict)  # 'where' reason code -> the condition in words
+    skipped_parts: tuple[str, ...] = ()  # parts whose file was not found (a table made of parts)
+    melted: str | None = None  # how a melted table's rows were made, e.g. "4 'Date entered …' columns"
 
     @property
     def rows_excluded(self) -> int:
@@ -94,6 +107,7 @@ class LoadReport:
     base_dir: str
     remote: bool = False  # a database source: the clean tables are rebuilt over it, never copied
     loaded_at: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
+    preset: PresetReport | None = None  # what a CRM preset found, guessed and missed (None: generic)
 
 
 @dataclass
@@ -191,7 +205,7 @@ def read_canonical(params: Params, *, account: bool = True) -> tuple[Canonical, 
     come back to Python. With ``account=False`` (a report kernel on a database source)
     nothing is counted or materialised: the clean tables are expressions over the source.
     """
-    tables = effective_tables(params)
+    tables, preset_report = resolve_tables(params)
     workspace = Workspace(params.data.engine)
     database = None
     try:
@@ -209,36 +223,17 @@ def read_canonical(params: Params, *, account: bool = True) -> tuple[Canonical, 
             if source is None:
                 absent[name] = "not_configured"
                 continue
-            raw = _read_source(params, name, source, source_db, workspace)
-            if raw is None:
+            entry = _map_entry(params, name, source, source_db, workspace)
+            if entry is None:
                 absent[name] = "no_file"
                 continue
-            table, headers, infos, origin = raw
-            mapped = map_table(
-                table,
-                headers,
-                spec=schema.TABLES[name],
-                source=source,
-                origin=origin,
-                base_dir=params.base_dir,
-                workspace=workspace,
-                normalise_ids=params.data.normalise_ids,
-                hint="".join(sheet_hint(info) for info in infos),
-            )
-            _require_columns(
-                name,
-                mapped.canonical,
-                origin,
-                mapped.ignored,
-                status_from=bool(source.status_from),
-                sheets="".join(sheet_hint(info) for info in infos),
-            )
+            mapped, infos, origin = entry.mapped, entry.infos, entry.origin
             if name == "deals" and params.data.fx and "currency" not in mapped.canonical:
                 raise DataError(
                     f"{origin}: data.fx gives exchange rates but the deals have no currency column, so every "
                     f"amount would be taken as {params.currency}; map the currency column in "
                     "data.tables.deals.columns (or set it under constants), or drop data.fx. "
-                    f"Columns of the file: {', '.join(headers)}."
+                    f"Columns of the file: {', '.join(mapped.headers)}."
                 )
             if name == "deals" and source.status_from:
                 mapped.columns["status"] = "status_from: " + "; ".join(
@@ -271,7 +266,7 @@ def read_canonical(params: Params, *, account: bool = True) -> tuple[Canonical, 
                 continue
             # In file order, so the clean tables keep the client's row order (windows reorder rows).
             checked.table = _materialise(con, workspace.name(f"checked_{name}"), checked.table.order_by(ROW))
-            account_, excluded[name] = _account(name, checked, ctx, infos, origin, mapped)
+            account_, excluded[name] = _account(name, checked, ctx, infos, origin, mapped, entry)
             if checked.converted:
                 _require_rates(account_, params)
                 if any(use.rate != 1.0 for use in account_.currencies):
@@ -289,7 +284,12 @@ def read_canonical(params: Params, *, account: bool = True) -> tuple[Canonical, 
         workspace.close()
         raise
     report = LoadReport(
-        accounts, absent, _redact(params.data.source), str(params.base_dir), remote=database is not None
+        accounts,
+        absent,
+        _redact(params.data.source),
+        str(params.base_dir),
+        remote=database is not None,
+        preset=preset_report,
     )
     canonical = Canonical(con, clean_tables, excluded, workspace, database)
     weakref.finalize(canonical, workspace.close)
@@ -305,20 +305,29 @@ def _materialise(con: ibis.BaseBackend, name: str, table: ibis.Table) -> ibis.Ta
     return con.create_table(name, table, temp=True)
 
 
-def _account(name, checked, ctx: Context, infos, origin: str, mapped) -> tuple[TableAccount, ibis.Table]:
+def _account(
+    name, checked, ctx: Context, infos, origin: str, mapped, entry: _Entry | None = None
+) -> tuple[TableAccount, ibis.Table]:
     """Counts per reason and flag, and example rows: a few aggregate queries over the checked rows."""
     table = checked.table
     raw = table if ctx.keep_raw else checked.raw
     as_read = {h: raw[h].cast("string") for h in checked.headers}
+    # Melted and stacked rows have a key as _row; example rows show the row in the file instead.
+    numbered = SOURCE_ROW in raw.columns
 
     def with_values(rows: ibis.Table, keep: list[str]) -> ibis.Table:
         """``keep`` columns of ``rows`` (filtered checked rows) and the client's values as read, in file order."""
         if ctx.keep_raw:
-            return rows.select(*keep, **{h: rows[h].cast("string") for h in checked.headers}).order_by(ROW)
-        rows = rows.select(*keep)
-        values = raw.select(ROW, **as_read)
-        joined = rows.join(values, rows[ROW] == values[ROW])
-        return joined.select(*keep, *as_read).order_by(ROW)
+            shown = {h: rows[h].cast("string") for h in checked.headers}
+            out = rows.select(*keep, *([SOURCE_ROW] if numbered else []), **shown).order_by(ROW)
+        else:
+            rows = rows.select(*keep)
+            values = raw.select(ROW, *([SOURCE_ROW] if numbered else []), **as_read)
+            joined = rows.join(values, rows[ROW] == values[ROW])
+            out = joined.select(*keep, *([SOURCE_ROW] if numbered else []), *as_read).order_by(ROW)
+        if not numbered:
+            return out
+        return out.select(*[out[SOURCE_ROW].name(ROW) if c == ROW else out[c] for c in out.columns if c != SOURCE_ROW])
 
     counts = table.group_by(REASON).aggregate(n=ibis._.count()).to_pandas()
     by_reason = {r: int(n) for r, n in zip(counts[REASON], counts["n"], strict=True) if pd.notna(r)}
@@ -375,6 +384,9 @@ def _account(name, checked, ctx: Context, infos, origin: str, mapped) -> tuple[T
         status_rules=_status_rule_counts(checked),
         ids_normalised=tuple(ids),
         currencies=_currency_uses(checked, ctx) if checked.converted else (),
+        filters=dict(mapped.filters),
+        skipped_parts=entry.skipped if entry else (),
+        melted=entry.melted if entry else None,
     )
     rows = with_values(table.filter(table[REASON].notnull()).rename(reason=REASON), [ROW, "reason"])
     return account, rows
@@ -490,7 +502,111 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype("string").reset_index(drop=True)
 
 
-def _read_source(params: Params, name: str, source: TableSource, database, workspace: Workspace):
+@dataclass(frozen=True)
+class _Entry:
+    """One table's rows read and mapped: from a file, a database table, a melt or several parts."""
+
+    mapped: Mapped
+    infos: tuple[SourceInfo, ...]
+    origin: str
+    skipped: tuple[str, ...] = ()
+    melted: str | None = None
+
+
+def _map_entry(params: Params, name: str, source: TableSource, database, workspace: Workspace) -> _Entry | None:
+    """Read and map a table entry; None when an optional table's file is absent.
+
+    A table the preset alone names is optional (its default file may not exist), deals excepted;
+    so is each part of a table made of parts (skipped and reported), as long as one is found.
+    """
+    if not source.parts:
+        optional = is_preset_only(params, name) and name != "deals"
+        return _map_one(params, name, source, database, workspace, optional=optional)
+    entries, skipped = [], []
+    for part in source.parts:
+        entry = _map_one(params, name, part, database, workspace, optional=True, status_from=source.status_from)
+        if entry is None:
+            skipped.append(part.file or part.table or "")
+        else:
+            entries.append(entry)
+    if not entries:
+        if is_preset_only(params, name) and name != "deals":
+            return None
+        raise DataError(
+            f"{params.base_dir}: none of the files of the {name} table's parts was found ({', '.join(skipped)})."
+        )
+    names = [_file_name(e.infos[0].path) for e in entries]
+    mapped = union_parts([(e.mapped, n) for e, n in zip(entries, names, strict=True)])
+    origin = " + ".join(e.origin for e in entries)
+    if skipped:
+        origin += f"; skipped, not found: {', '.join(skipped)}"
+    melted = "; ".join(f"{n}: {e.melted}" for e, n in zip(entries, names, strict=True) if e.melted) or None
+    return _Entry(mapped, tuple(i for e in entries for i in e.infos), origin, tuple(skipped), melted)
+
+
+def _map_one(
+    params: Params,
+    name: str,
+    source: TableSource,
+    database,
+    workspace: Workspace,
+    *,
+    optional: bool,
+    status_from=(),
+) -> _Entry | None:
+    """One file (or database table) read, melted if asked, and mapped."""
+    raw = _read_source(params, name, source, database, workspace, optional=optional)
+    if raw is None:
+        return None
+    table, headers, infos, origin = raw
+    hint = "".join(sheet_hint(info) for info in infos)
+    derived, melted = {}, None
+    if source.melt is not None:
+        # Only the columns the params name travel with each melted cell (a wide export has hundreds).
+        named = [*source.columns, *(c.column for c in source.where), *(r.column for r in source.status_from)]
+        keep = [h for h in (_header_or_none(c, headers, origin) for c in named) if h is not None]
+        table, headers, info = melt_wide(table, headers, source.melt, keep=keep, origin=origin)
+        melted = f"{len(info.headers)} {info.label} columns, one row per filled cell"
+        origin = f"{origin} ({melted})"
+        derived = {
+            "stage": (MELT_STAGE, f"from the headers {info.label} ({source.melt.pattern})"),
+            source.melt.into: (headers[-1], f"cells of the {info.label} columns"),
+        }
+    mapped = map_table(
+        table,
+        headers,
+        spec=schema.TABLES[name],
+        source=source,
+        origin=origin,
+        base_dir=params.base_dir,
+        workspace=workspace,
+        normalise_ids=params.data.normalise_ids,
+        hint=hint,
+        derived=derived,
+    )
+    _require_columns(
+        name,
+        mapped.canonical,
+        origin,
+        mapped.ignored,
+        status_from=bool(source.status_from or status_from),
+        sheets=hint,
+    )
+    return _Entry(mapped, infos, origin, melted=melted)
+
+
+def _header_or_none(name: str, headers, origin: str) -> str | None:
+    try:
+        return match_header(name, headers)
+    except DataError as exc:
+        raise DataError(f"{origin}: {exc}") from None
+
+
+def _file_name(path: str) -> str:
+    return path if "#" in path else Path(path).name
+
+
+def _read_source(params: Params, name: str, source: TableSource, database, workspace: Workspace, *, optional: bool):
     if source.table is not None:
         if database is None:
             raise DataError(
@@ -512,9 +628,9 @@ def _read_source(params: Params, name: str, source: TableSource, database, works
         info = SourceInfo(f"{_redact(params.data.source)}#{source.table}", "", 0, rows)
         return table, headers, (info,), info.path
     if database is not None and source.file is not None and database.con.name == "pyspark":
-        return _read_with_spark(params, name, source, database.con)
+        return _read_with_spark(params, name, source, database.con, optional=optional)
     if database is not None and source.file is not None:
-        if is_preset_only(params, name) and name != "deals":
+        if optional:
             return None  # the preset's default file names do not apply to a database
         raise DataError(
             f"data.tables.{name} names a file but data.source is a database; give 'table' "
@@ -522,7 +638,7 @@ def _read_source(params: Params, name: str, source: TableSource, database, works
         )
     path = resolve_file(params.base_dir, source.file)
     if path is None:
-        if is_preset_only(params, name) and name != "deals":
+        if optional:
             return None
         raise DataError(f"{params.base_dir / source.file}: file for the {name} table not found.")
     raw = read_table_file(
@@ -536,11 +652,11 @@ def _read_source(params: Params, name: str, source: TableSource, database, works
     return raw.table, raw.headers, (raw.info,), str(path)
 
 
-def _read_with_spark(params: Params, name: str, source: TableSource, spark: ibis.BaseBackend):
+def _read_with_spark(params: Params, name: str, source: TableSource, spark: ibis.BaseBackend, *, optional: bool):
     """A file read by Spark itself (CSV as text, or Parquet): rows never pass through Python."""
     path = resolve_file(params.base_dir, source.file)
     if path is None:
-        if is_preset_only(params, name) and name != "deals":
+        if optional:
             return None
         raise DataError(f"{params.base_dir / source.file}: file for the {name} table not found.")
     suffix = path.suffix.lower()

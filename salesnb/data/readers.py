@@ -141,8 +141,7 @@ def read_table_file(
     size = path.stat().st_size
     if size == 0:
         raise DataError(f"{path}: the file is empty (0 bytes).")
-    if header_row != "auto" and (isinstance(header_row, bool) or not isinstance(header_row, int) or header_row < 1):
-        raise DataError(f"{path}: header_row must be 'auto' or a row number from 1; got {header_row!r}.")
+    _check_header_row(path, header_row)
     workspace = workspace or Workspace()
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
@@ -161,6 +160,83 @@ def read_table_file(
         raise DataError(f"{path}: the file has a header but no data rows{where}.")
     info = SourceInfo(str(path), sha256_of(path), size, rows, **extra)
     return RawTable(table, info, tuple(headers), workspace)
+
+
+def read_headers(
+    path: Path,
+    sheet: str | int | None = None,
+    encoding: str = "auto",
+    delimiter: str = "auto",
+    header_row: int | str = "auto",
+) -> list[str]:
+    """The column names of a file, read cheaply: only its first rows (CSV, XLSX) or its schema (Parquet).
+
+    The same encoding, delimiter and header-row detection as :func:`read_table_file`, so the names
+    are the ones a load would see (blank header cells named ``column N``). No data row is parsed
+    or counted: a file with a header and no rows still gives its names.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: file not found.")
+    if path.stat().st_size == 0:
+        raise DataError(f"{path}: the file is empty (0 bytes).")
+    _check_header_row(path, header_row)
+    suffix = path.suffix.lower()
+    if suffix in CSV_SUFFIXES:
+        with path.open("rb") as handle:
+            sample = handle.read(SNIFF_BYTES)
+        complete = len(sample) < SNIFF_BYTES
+        codec = _resolve_encoding(path, encoding, sample, complete)
+        text = _decode_sample(sample, codec).removeprefix("\ufeff")
+        if not text.strip():
+            raise DataError(f"{path}: the file is empty.")
+        layout = _csv_layout(path, text, delimiter, header_row, complete)
+        _check_headers(path, layout.header, layout.header_index + 1)
+        return _named(layout.header)
+    if suffix in EXCEL_SUFFIXES:
+        workbook = _open_workbook(path)
+        try:
+            name = _sheet_name(path, workbook.sheetnames, sheet)
+            rows = _sheet_rows(workbook, name)
+            scan = SCAN_ROWS if header_row == "auto" else int(header_row) + SCAN_ROWS
+            top = list(itertools.islice(rows, scan))
+            if not any(_width(row) for row in top):
+                raise DataError(f"{path}: sheet '{name}' is empty.")
+            header, _ = _sheet_header(path, name, top, header_row)
+        finally:
+            workbook.close()
+        return _named(header)
+    if suffix in PARQUET_SUFFIXES:
+        import pyarrow.parquet as pq
+
+        try:
+            names = list(pq.read_schema(path).names)
+        except Exception as exc:  # pyarrow raises several types for a damaged or non-Parquet file
+            raise DataError(f"{path}: cannot be read as Parquet ({type(exc).__name__}: {str(exc)[:200]}).") from None
+        _check_headers(path, names, 1)
+        return names
+    if suffix == ".xls":
+        raise DataError(f"{path}: old .xls workbooks are not supported; save it as .xlsx or CSV.")
+    raise DataError(f"{path}: unsupported file type '{suffix}'; use CSV, XLSX or Parquet.")
+
+
+def list_sheets(path: Path) -> list[str]:
+    """The sheet names of a workbook, in order; an empty list for a CSV or Parquet file."""
+    path = Path(path)
+    if path.suffix.lower() not in EXCEL_SUFFIXES:
+        return []
+    if not path.is_file():
+        raise DataError(f"{path}: file not found.")
+    workbook = _open_workbook(path)
+    try:
+        return list(workbook.sheetnames)
+    finally:
+        workbook.close()
+
+
+def _check_header_row(path: Path, header_row: object) -> None:
+    if header_row != "auto" and (isinstance(header_row, bool) or not isinstance(header_row, int) or header_row < 1):
+        raise DataError(f"{path}: header_row must be 'auto' or a row number from 1; got {header_row!r}.")
 
 
 def sheet_hint(info: SourceInfo) -> str:
@@ -743,12 +819,7 @@ def _view(workspace: Workspace, query: str) -> ir.Table:
 
 
 def _read_excel(workspace: Workspace, path: Path, sheet: str | int | None, header_row: int | str):
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises several unrelated types for a damaged file
-        raise DataError(f"{path}: cannot be opened as an XLSX workbook ({type(exc).__name__}: {exc}).") from None
+    workbook = _open_workbook(path)
     try:
         name = _sheet_name(path, workbook.sheetnames, sheet)
         header, header_number, columns, numbers = _read_sheet(path, workbook, name, header_row)
@@ -767,6 +838,15 @@ def _read_excel(workspace: Workspace, path: Path, sheet: str | int | None, heade
     workspace.con.create_table(table_name, pa.table(arrays))
     extra = {"sheet": name, "header_row": header_number, "sheets": sheets}
     return workspace.con.table(table_name), header, extra
+
+
+def _open_workbook(path: Path):
+    from openpyxl import load_workbook
+
+    try:
+        return load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises several unrelated types for a damaged file
+        raise DataError(f"{path}: cannot be opened as an XLSX workbook ({type(exc).__name__}: {exc}).") from None
 
 
 def _sheet_name(path: Path, names: list[str], sheet: str | int | None) -> str:
@@ -800,19 +880,7 @@ def _read_sheet(path: Path, workbook, name: str, header_row: int | str):
         others = tuple(summary if n == name else _summarise_sheet(workbook, n) for n in workbook.sheetnames)
         hint = sheet_hint(SourceInfo(str(path), "", 0, 0, sheet=name, sheets=others))
         raise DataError(f"{path}: sheet '{name}' is empty." + hint)
-    if header_row == "auto":
-        index = find_header_row(top)
-    else:
-        index = int(header_row) - 1
-        if index >= len(top):
-            raise DataError(
-                f"{path}: header_row is {header_row} but sheet '{name}' has only {len(top)} rows; "
-                "set 'header_row:' to the row holding the column names (or 'auto')."
-            )
-    header = [_clean_header("" if v is None else v) for v in top[index]]
-    while header and header[-1] == "":
-        header.pop()
-    _check_headers(path, header, index + 1)
+    header, index = _sheet_header(path, name, top, header_row)
     columns: list[list] = [[] for _ in header]
     numbers: list[int] = []
     blank_tail = 0
@@ -830,6 +898,24 @@ def _read_sheet(path: Path, workbook, name: str, header_row: int | str):
         columns = [column[:-blank_tail] for column in columns]
         numbers = numbers[:-blank_tail]
     return _named(header + [""] * (len(columns) - len(header))), index + 1, columns, numbers
+
+
+def _sheet_header(path: Path, name: str, top: list[tuple], header_row: int | str) -> tuple[list[str], int]:
+    """The header's names of a sheet (trailing blanks dropped) and its 0-based row index in ``top``."""
+    if header_row == "auto":
+        index = find_header_row(top)
+    else:
+        index = int(header_row) - 1
+        if index >= len(top):
+            raise DataError(
+                f"{path}: header_row is {header_row} but sheet '{name}' has only {len(top)} rows; "
+                "set 'header_row:' to the row holding the column names (or 'auto')."
+            )
+    header = [_clean_header("" if v is None else v) for v in top[index]]
+    while header and header[-1] == "":
+        header.pop()
+    _check_headers(path, header, index + 1)
+    return header, index
 
 
 def _summarise_sheet(workbook, name: str) -> SheetSummary:

@@ -25,12 +25,24 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from salesnb import schema
+from salesnb.data.headers import match_header
 from salesnb.data.ids import ID_COLUMNS, normalise_text_id
-from salesnb.data.mapping import MAPPED, Mapped
+from salesnb.data.mapping import (
+    FALSE_WORDS,
+    FILTERED,
+    MAPPED,
+    SOURCE_ROW,
+    TRUE_WORDS,
+    Mapped,
+    condition_test,
+    describe_condition,
+)
 from salesnb.data.parse import ParseOptions, parse_column, text
 from salesnb.data.readers import ROW
 from salesnb.errors import DataError
 from salesnb.params import StageConfig, StatusRule
+
+__all__ = ["FALSE_WORDS", "TRUE_WORDS", "Checked", "Context", "check", "clean", "derive_status", "describe_rule"]
 
 # Status words understood without a value map; anything else needs data.tables.deals.values.status.
 STATUS_WORDS = {
@@ -39,10 +51,6 @@ STATUS_WORDS = {
     schema.OPEN: ("open", "in progress", "active", "进行中", "跟进中", "未关闭"),
 }
 _STATUS_LOOKUP = {word: status for status, words in STATUS_WORDS.items() for word in words}
-
-# How spreadsheets and CRMs write a boolean; a status rule's `equals: [true]` matches them all.
-TRUE_WORDS = ("true", "1", "1.0", "yes", "y", "t", "是", "✓")
-FALSE_WORDS = ("false", "0", "0.0", "no", "n", "f", "否")
 
 PARSED = "snb_p_"  # parsed canonical value
 BAD = "snb_b_"  # cell filled in but not parseable
@@ -214,6 +222,10 @@ def check(name: str, source: Mapped, ctx: Context) -> Checked:
     # The client's columns stay in the raw table (joined back by _row for example rows), unless
     # row numbers are not stable there (a database table), where they travel with the checked rows.
     keep = [ROW, *source.headers] if ctx.keep_raw else [ROW]
+    if ctx.keep_raw and SOURCE_ROW in table.columns:
+        keep.append(SOURCE_ROW)
+    if source.filters:
+        parsed[FILTERED] = table[FILTERED]
     table = table.select(*keep, **parsed)
     converted = name == "deals" and "currency" in canonical
     if converted:
@@ -226,7 +238,16 @@ def check(name: str, source: Mapped, ctx: Context) -> Checked:
     if windows:
         table = table.mutate(**windows)
         cols = _Cols(table, canonical)
-    rules, flags = _RULES[name](cols, ctx, status_given)
+    rules, flags = _rules(name, cols, ctx, status_given, source.filters)
+    if name == "stage_history" and cols.names >= _REPEAT_KEYS:
+        # The previous stage of a deal is that of its previous row among the rows no earlier rule excludes.
+        earlier = rules[: [code for code, _ in rules].index("repeated_stage")]
+        table = table.mutate(snb_pre=ibis.or_(*[test.fill_null(False) for _, test in earlier]))
+        windows["snb_pre"] = None
+        table = table.mutate(snb_repeat=_repeated_stage(table))
+        windows["snb_repeat"] = None
+        cols = _Cols(table, canonical)
+        rules, flags = _rules(name, cols, ctx, status_given, source.filters)
     if converted:
         flags.append(("blank_currency", lambda k: k.table[CURRENCY].isnull(), None))
     reason = ibis.cases(*[(test.fill_null(False), code) for code, test in rules], else_=ibis.null("string"))
@@ -245,7 +266,7 @@ def check(name: str, source: Mapped, ctx: Context) -> Checked:
         source.raw,
         source.headers,
         canonical,
-        [code for code, _ in rules],
+        list(dict.fromkeys(code for code, _ in rules)),
         [(code, clear) for code, _, clear in flags],
         formats,
         normalised=normalised,
@@ -258,8 +279,12 @@ def _rule_input(rule: StatusRule, source: Mapped, ctx: Context) -> ir.Value:
     """The cells a status rule tests: a canonical column as mapped (or looked up), else a file column."""
     if rule.column in source.canonical:
         return source.table[MAPPED + rule.column]
-    if rule.column in source.headers:
-        return source.table[rule.column]
+    try:
+        header = match_header(rule.column, source.headers)
+    except DataError as exc:
+        raise DataError(f"{ctx.parse.origin}: data.tables.deals.status_from: {exc}") from None
+    if header is not None:
+        return source.table[header]
     raise DataError(
         f"{ctx.parse.origin}: data.tables.deals.status_from names column '{rule.column}', which is neither "
         f"a mapped column ({', '.join(source.canonical) or 'none'}) nor a column of the file "
@@ -267,26 +292,8 @@ def _rule_input(rule: StatusRule, source: Mapped, ctx: Context) -> ir.Value:
     )
 
 
-def _rule_test(rule: StatusRule, value: ir.Value) -> ir.BooleanValue:
-    """Whether a row matches ``rule``: a filled/blank cell, or one of ``equals`` (any case, boolean spellings)."""
-    cell = text(value)
-    if rule.present is not None:
-        return cell.notnull() if rule.present else cell.isnull()
-    words: set[str] = set()
-    for word in rule.equals or []:
-        word = word.strip().lower()
-        words.add(word)
-        for spellings in (TRUE_WORDS, FALSE_WORDS):
-            if word in spellings:
-                words.update(spellings)
-    return cell.lower().isin(sorted(words)).fill_null(False)
-
-
-def describe_rule(rule: StatusRule) -> str:
-    """A rule in a few words for the audit: ``present``, ``blank`` or ``= yes, 1``."""
-    if rule.present is not None:
-        return "present" if rule.present else "blank"
-    return "= " + ", ".join(rule.equals or [])
+_rule_test = condition_test  # a status rule tests its cell like a 'where' condition
+describe_rule = describe_condition
 
 
 def _convert_currency(table: ir.Table, canonical: list[str], ctx: Context) -> ir.Table:
@@ -395,9 +402,40 @@ def _known(table: ir.Table, canonical: list[str], ctx: Context) -> ir.Table:
 
 
 def _repeated(cols: _Cols, keys: list[str]) -> ir.BooleanValue:
-    """Rows whose key was already seen on an earlier row (NULL keys count as equal, like pandas)."""
-    first = ibis.row_number().over(group_by=[cols[k] for k in keys], order_by=cols.table[ROW])
+    """Rows whose key was already seen on an earlier row (NULL keys count as equal, like pandas).
+
+    Rows a ``where`` condition leaves out are compared only with each other.
+    """
+    group = [cols[k] for k in keys]
+    if FILTERED in cols.table.columns:
+        group.append(cols.table[FILTERED].isnull())
+    first = ibis.row_number().over(group_by=group, order_by=cols.table[ROW])
     return first > 0
+
+
+_REPEAT_KEYS = {"deal_id", "stage", "entered_at"}
+
+
+def _repeated_stage(table: ir.Table) -> ir.BooleanValue:
+    """Rows whose stage is the stage of the same deal's previous row (by entered_at, then row).
+
+    Salesforce's OpportunityHistory writes a row for every edit of a deal (amount, close date),
+    so one stage shows up on several rows in a row; only the first is the deal entering it.
+    Rows an earlier rule excludes (``snb_pre``) are neither compared nor compared with.
+    """
+    deal, stage = table[PARSED + "deal_id"], table[PARSED + "stage"]
+    window = ibis.window(group_by=[deal, table.snb_pre], order_by=[table[PARSED + "entered_at"], table[ROW]])
+    previous = stage.lag().over(window)
+    return ~table.snb_pre & previous.notnull() & (previous == stage)
+
+
+def _rules(name: str, cols: _Cols, ctx: Context, status_given: bool, filters: dict[str, str]):
+    """The table's exclusion rules (``where`` conditions first) and flags."""
+    rules, flags = _RULES[name](cols, ctx, status_given)
+    if filters:
+        chosen = cols.table[FILTERED]
+        rules = [(code, chosen == code) for code in filters] + rules
+    return rules, flags
 
 
 def _windows(name: str, cols: _Cols) -> dict[str, ir.Value]:
@@ -477,6 +515,7 @@ def _history_rules(c: _Cols, ctx: Context, status_given: bool):
         ("bad:entered_at", c.bad("entered_at")),
         ("missing:entered_at", c.missing("entered_at")),
         ("duplicate_entry", _dup(c)),
+        ("repeated_stage", c.table["snb_repeat"] if "snb_repeat" in c.table.columns else ibis.literal(False)),
         ("exited_before_entered", c.before("exited_at", "entered_at")),
     ]
     flags = [("bad:exited_at", lambda k: k.bad("exited_at"), "exited_at")]
