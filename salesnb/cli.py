@@ -91,11 +91,15 @@ def init(
     lang: Annotated[str | None, typer.Option(help="Report language, zh or en (default: from the headers).")] = None,
     client: Annotated[str | None, typer.Option(help="Client name (default: the data folder's name).")] = None,
     yes: Annotated[
-        bool, typer.Option("--yes", help="Accept low-confidence column guesses and overwrite --out if it exists.")
+        bool,
+        typer.Option(
+            "--yes", help="Accept low-confidence column guesses and overwrite --out even if someone edited it."
+        ),
     ] = False,
 ) -> None:
     """Propose a params file for a client's CRM export, write it with every guess marked, then check it."""
-    from salesnb.initialise import default_out, init as write_params
+    from salesnb.initialise import default_out
+    from salesnb.initialise import init as write_params
 
     if lang is not None and lang not in ("zh", "en"):
         _fail(SalesnbError(f"--lang is {lang!r}; use zh or en."))

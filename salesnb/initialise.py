@@ -21,6 +21,7 @@ Nothing but the ``--out`` file is written; the loads run in private temporary fo
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 import os
 import re
@@ -180,8 +181,10 @@ def _eligible(proposals: Mapping[str, Proposal], table: str) -> bool:
         # A rep's own attributes, not just an owner column (an accounts file has an owner too).
         return "rep_id" in have and bool({"name", "team", "manager", "hired_at", "left_at"} & have)
     if table == schema.DEALS.name:
-        return "deal_id" in have and bool({"created_at", "amount", "closed_at"} & have) and bool(
-            {"stage", "status"} & have
+        return (
+            "deal_id" in have
+            and bool({"created_at", "amount", "closed_at"} & have)
+            and bool({"stage", "status"} & have)
         )
     return len(have & required) >= math.ceil(len(required) * 0.66) and len(have) >= 2
 
@@ -314,9 +317,7 @@ def lookup_candidates(deals: TablePlan, others: Sequence[FileLook], base_dir: Pa
                 continue
             proposals = propose([h for h in look.headers if h != keys[0]], schema.DEALS.name)
             have = set(mapped) | set(deals.files[0].headers) | {c for lk in found for c in lk["columns"].values()}
-            columns = {
-                p.header: c for c, p in proposals.items() if c in _LOOKUP_FILLS and c not in have and c != on
-            }
+            columns = {p.header: c for c, p in proposals.items() if c in _LOOKUP_FILLS and c not in have and c != on}
             if columns:
                 found.append({"file": _relative(look.path, base_dir), "key": keys[0], "on": on, "columns": columns})
     return found
@@ -599,7 +600,13 @@ _CURRENCY_COUNTRY = {
 }  # fmt: skip
 _SYMBOLS = {"¥": "CNY", "￥": "CNY", "$": "USD", "€": "EUR", "£": "GBP"}
 # UTC offsets -> the zone most CRM exports with that offset come from.
-_OFFSET_ZONE = {"+08:00": "Asia/Shanghai", "+00:00": "UTC", "Z": "UTC", "+09:00": "Asia/Tokyo", "+01:00": "Europe/Berlin"}
+_OFFSET_ZONE = {
+    "+08:00": "Asia/Shanghai",
+    "+00:00": "UTC",
+    "Z": "UTC",
+    "+09:00": "Asia/Tokyo",
+    "+01:00": "Europe/Berlin",
+}
 _OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
 
 
@@ -802,9 +809,7 @@ def render_params(draft: Draft) -> str:
     if study is None:
         out.append(_line(4, "enabled", False, "TODO: name an intervention (date, treated teams or reps)"))
     else:
-        out.append(
-            "    # TODO: set the real intervention. No intervention is known: this placebo (a date mid-history,"
-        )
+        out.append("    # TODO: set the real intervention. No intervention is known: this placebo (a date mid-history,")
         out.append("    # one group treated) shows how the report reads when nothing happened.")
         out.append(_line(4, "name", study["name"]))
         out.append(_line(4, "date", study["date"], "TODO: set the real intervention"))
@@ -887,7 +892,6 @@ def _part_headers(plan: TablePlan, prefix: str) -> set[str]:
 # --- the whole command ------------------------------------------------------------------------------------------
 
 
-
 @dataclass
 class InitResult:
     """What ``init`` wrote and what a person still has to decide."""
@@ -910,6 +914,34 @@ class _Seen:
     frames: dict[str, pd.DataFrame]
 
 
+_FINGERPRINT = "# salesnb init fingerprint: "
+
+
+def with_fingerprint(text: str) -> str:
+    """Append a checksum line, so a later ``init`` can tell its own unedited file from a person's edits."""
+    return f"{text.rstrip(chr(10))}\n{_FINGERPRINT}{hashlib.sha256(text.rstrip(chr(10)).encode()).hexdigest()[:16]}\n"
+
+
+def written_by_init_unedited(path: Path) -> bool:
+    """True when ``path`` is a params file ``init`` wrote and nobody has changed since (safe to replace).
+
+    >>> import pathlib, tempfile
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "x.yaml"
+    >>> _ = f.write_text(with_fingerprint("client: acme"))
+    >>> written_by_init_unedited(f)
+    True
+    >>> _ = f.write_text(f.read_text().replace("acme", "acme2"))
+    >>> written_by_init_unedited(f)
+    False
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    body, _, last = text.rstrip("\n").rpartition("\n")
+    return last.startswith(_FINGERPRINT) and with_fingerprint(body) == text
+
+
 def init(
     paths: Sequence[str | Path],
     *,
@@ -926,8 +958,11 @@ def init(
     out = Path(out).expanduser()
     if out.is_dir():
         raise ParamsError(f"{out} is a folder; --out names the params file to write, e.g. params/acme.yaml.")
-    if out.exists() and not yes:
-        raise ParamsError(f"{out} already exists; pass --yes to overwrite it (or choose another --out).")
+    if out.exists() and not yes and not written_by_init_unedited(out):
+        raise ParamsError(
+            f"{out} already exists and is not an unedited `salesnb init` file; pass --yes to overwrite it "
+            "(or choose another --out)."
+        )
     if client is not None:
         try:
             safe_folder_name(client, "--client")
@@ -967,8 +1002,10 @@ def init(
         deals_plan.source["where"] = [{"column": header, "equals": [chosen]}]
         others = ", ".join(f"{v} ({n:,} deals)" for v, n in counts.items() if v != chosen)
         deals_plan.notes["where"] = f"guessed: the largest pipeline; TODO: run {others} with its own params file"
-        decisions.append(f"data.tables.deals.where: only the pipeline '{chosen}' is read; the others ({others}) "
-                         "need their own params file")
+        decisions.append(
+            f"data.tables.deals.where: only the pipeline '{chosen}' is read; the others ({others}) "
+            "need their own params file"
+        )
 
     for plan in plans.values():
         if _ambiguous_decimals(plan, base_dir):
@@ -1040,7 +1077,8 @@ def init(
     for plan in plans.values():
         decisions += [f"data.tables.{plan.table}: {t}" for t in plan.todo]
         decisions += [
-            f"data.tables.{plan.table}: '{h}' -> {c}? ({why.removeprefix('TODO: ')})" for h, (c, why) in plan.held.items()
+            f"data.tables.{plan.table}: '{h}' -> {c}? ({why.removeprefix('TODO: ')})"
+            for h, (c, why) in plan.held.items()
         ]
     looked_up = {Path(lk["file"]).name for plan in plans.values() for lk in plan.entry.get("lookups", [])}
     for look in unused:
@@ -1071,7 +1109,7 @@ def init(
             "Edit, then run `salesnb check` on this file, then `salesnb run`.",
         ],
     )
-    text = render_params(draft)
+    text = with_fingerprint(render_params(draft))
     yaml.safe_load(text)  # never write a file that is not YAML
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
@@ -1166,8 +1204,8 @@ def _from_preset(looks: Sequence[FileLook], base_dir: Path):
                 plan.info.append(f"found by the preset in {_label_of(m)}: {found}")
             if m.status_rules:
                 rules = "; ".join(
-                    f"{r['status']} if {r['column']} " + (f"= {', '.join(r['equals'])}" if "equals" in r else
-                                                          "filled" if r.get("present") else "blank")
+                    f"{r['status']} if {r['column']} "
+                    + (f"= {', '.join(r['equals'])}" if "equals" in r else "filled" if r.get("present") else "blank")
                     for r in m.status_rules
                 )
                 plan.info.append(f"status: {rules}")

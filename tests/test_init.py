@@ -18,6 +18,7 @@ from salesnb.config import REPO_ROOT
 from salesnb.data import read_canonical
 from salesnb.data.presets import effective_tables
 from salesnb.data.synonyms import propose, table_score
+from salesnb.errors import ParamsError
 from salesnb.initialise import (
     init,
     last_complete_quarter,
@@ -147,7 +148,9 @@ def test_placebo_treats_the_largest_team_or_every_second_rep():
         dt.date(2024, 1, 10), dt.date(2025, 3, 31), team_deals={}, rep_deals={"a": 9, "b": 7, "c": 5, "d": 3}
     )
     assert reps["treated_reps"] == ["a", "c"]
-    assert placebo_case_study(dt.date(2025, 1, 1), dt.date(2025, 3, 31), team_deals={"A": 1, "B": 1}, rep_deals={}) is None
+    assert (
+        placebo_case_study(dt.date(2025, 1, 1), dt.date(2025, 3, 31), team_deals={"A": 1, "B": 1}, rep_deals={}) is None
+    )
 
 
 # --- a Chinese export no preset knows: the synonym route -----------------------------------------------------------
@@ -251,6 +254,24 @@ def test_init_refuses_to_overwrite_without_yes_and_yes_accepts_weak_guesses(tmp_
     assert "所属大区域: region  # guessed (0.56" in result.text
 
 
+def test_init_replaces_its_own_unedited_file_but_not_an_edited_one(tmp_path):
+    data = tmp_path / "acme"
+    _chinese_export(data)
+    out = tmp_path / "x.yaml"
+    first = init([data], out=out, client="First")
+    assert yaml.safe_load(first.text)["client"] == "First"
+    second = init([data], out=out, client="Second")  # unedited: a fresh init may replace it
+    assert (
+        yaml.safe_load(out.read_text(encoding="utf-8"))["client"] == "Second" == yaml.safe_load(second.text)["client"]
+    )
+
+    out.write_text(second.text.replace("fiscal_year_start: 1", "fiscal_year_start: 4"), encoding="utf-8")
+    edited = out.read_text(encoding="utf-8")
+    with pytest.raises(ParamsError, match="not an unedited"):
+        init([data], out=out, client="Third")
+    assert out.read_text(encoding="utf-8") == edited
+
+
 def test_init_refuses_files_that_hold_no_deals(tmp_path):
     folder = tmp_path / "x"
     folder.mkdir()
@@ -300,7 +321,14 @@ EXPECTED = {
     "salesforce": {
         "preset": "salesforce",
         "columns": {"Opportunity ID": "deal_id", "Opportunity Owner": "rep_id", "Stage": "stage", "Amount": "amount"},
-        "order": ["Prospecting", "Qualification", "Discovery", "Proposal/Price Quote", "Negotiation/Review", "Closed Won"],
+        "order": [
+            "Prospecting",
+            "Qualification",
+            "Discovery",
+            "Proposal/Price Quote",
+            "Negotiation/Review",
+            "Closed Won",
+        ],
         "won": "Closed Won",
         "lost": "Closed Lost",
         "renamed": {"Needs Analysis": "Discovery"},
@@ -308,7 +336,14 @@ EXPECTED = {
     "salesforce_api": {
         "preset": "salesforce",
         "columns": {"ID": "deal_id", "OWNERID": "rep_id", "STAGENAME": "stage", "CURRENCYISOCODE": "currency"},
-        "order": ["Prospecting", "Qualification", "Discovery", "Proposal/Price Quote", "Negotiation/Review", "Closed Won"],
+        "order": [
+            "Prospecting",
+            "Qualification",
+            "Discovery",
+            "Proposal/Price Quote",
+            "Negotiation/Review",
+            "Closed Won",
+        ],
         "won": "Closed Won",
         "lost": "Closed Lost",
         "renamed": {"Needs Analysis": "Discovery"},
