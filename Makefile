@@ -7,15 +7,16 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.salesnb-installed
 DEMO   := data/demo/ground_truth.json
 
-.PHONY: install reports maven test calibrate lint lab bench clean
+.PHONY: install reports maven test calibrate lint lab docs bench clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# Reinstalls when the dependencies or this recipe change. The lab extra (JupyterLab) is part of the default install.
+$(STAMP): pyproject.toml Makefile
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "salesnb needs Python 3.11+, found " + sys.version.split()[0]'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test,lab]"
 	$(BIN)/salesnb kernel
 	touch $(STAMP)
 
@@ -39,8 +40,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check salesnb tests
 
 lab: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[lab]"
 	$(BIN)/jupyter lab notebooks/
+
+# Rewrite the generated reference pages (docs/metrics*.md, docs/params.md, docs/params.schema.json).
+docs: $(STAMP)
+	$(BIN)/python -m salesnb.docs
 
 # About half an hour: demo (median of 3 warm runs), funnel metrics and snapshot at 1 M, all reports at 1 M,
 # check and funnel memory at 5 M, a PostgreSQL source at 500 k (`--no-scale` skips the whole-run rows).

@@ -34,13 +34,36 @@ def run(
             help="If another run is writing to the same output folder, wait for it (default) or stop at once (exit 2).",
         ),
     ] = True,
+    pdf: Annotated[
+        bool,
+        typer.Option(
+            "--pdf",
+            help="Also print each report to PDF with headless Chromium (skipped, with how to enable it, when absent).",
+        ),
+    ] = False,
+    anonymise: Annotated[
+        bool,
+        typer.Option(
+            "--anonymise",
+            help="Replace rep, manager, team and account names by pseudonyms (as 'anonymise: true' in the params).",
+        ),
+    ] = False,
 ) -> None:
     """Validate params and data, execute the report notebooks and render HTML into outputs/<client>/<period>/."""
     from salesnb.runner import run as run_reports
 
     names = [name.strip() for item in only or [] for name in item.split(",") if name.strip()]
     try:
-        result = run_reports(params, only=names or None, jobs=jobs, output_root=out, notebooks_dir=notebooks, wait=wait)
+        result = run_reports(
+            params,
+            only=names or None,
+            jobs=jobs,
+            output_root=out,
+            notebooks_dir=notebooks,
+            wait=wait,
+            pdf=pdf,
+            anonymise=anonymise,
+        )
     except SalesnbError as exc:
         _fail(exc)
     if not result.ok:
@@ -50,8 +73,15 @@ def run(
 
 
 @app.command()
-def check(params: Annotated[Path, typer.Argument(help="Params YAML file.")]) -> None:
+def check(
+    params: Annotated[Path, typer.Argument(help="Params YAML file.")],
+    anonymise: Annotated[
+        bool, typer.Option("--anonymise", help="Also check that names can be replaced by pseudonyms (writes nothing).")
+    ] = False,
+) -> None:
     """Validate params and data and print the row accounting, without running any notebook."""
+    from salesnb.anonymise import anonymise as anonymise_load
+    from salesnb.anonymise import enable
     from salesnb.checks import check_against_data
     from salesnb.data import read_canonical
     from salesnb.labels import reason_label
@@ -59,9 +89,12 @@ def check(params: Annotated[Path, typer.Argument(help="Params YAML file.")]) -> 
 
     try:
         loaded = load_params(params)
+        loaded = enable(loaded) if anonymise else loaded
         canonical, report = read_canonical(loaded)
         try:
             check_against_data(loaded, canonical.tables)
+            if loaded.anonymise.enabled:
+                canonical, report = anonymise_load(loaded, canonical, report, save_key=False)
         finally:
             canonical.close()
     except SalesnbError as exc:
@@ -80,6 +113,9 @@ def check(params: Annotated[Path, typer.Argument(help="Params YAML file.")]) -> 
             typer.echo(f"{'':16}- flagged  {issue.count:>8,}  {reason_label(issue.reason, 'en')}")
     for name, why in report.absent.items():
         typer.echo(f"{name:14} absent ({why.replace('_', ' ')})")
+    if report.anonymised is not None:
+        counts = ", ".join(f"{n:,} {what}" for what, n in report.anonymised.counts.items())
+        typer.echo(f"anonymise      {counts} would appear under pseudonyms")
 
 
 @app.command()
@@ -138,6 +174,26 @@ def demo(
     started = time.perf_counter()
     path = write_demo(out, n_deals=deals, seed=seed, file_format=file_format)
     typer.echo(f"demo data ({deals:,} deals, seed {seed}) written to {path} in {time.perf_counter() - started:.1f}s")
+
+
+@app.command()
+def schema(
+    out: Annotated[Path | None, typer.Option(help="Write the schema to this file instead of printing it.")] = None,
+) -> None:
+    """Print the JSON Schema of a params file (docs/params.schema.json), for editors and other tools."""
+    import json
+
+    from salesnb.params_schema import params_json_schema
+
+    text = json.dumps(params_json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _fail(SalesnbError(f"{out}: cannot write the schema: {exc.strerror or exc}."))
+    typer.echo(f"JSON Schema of a params file written to {out}")
 
 
 @app.command()

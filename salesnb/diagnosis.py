@@ -950,6 +950,53 @@ def kpi_view(kpis: pd.DataFrame, currency: str) -> pd.DataFrame:
     )
 
 
+# The executive index's tiles, in this order; at most six that have a figure for the period.
+TILE_KPIS = ("revenue", "won", "win_rate", "avg_deal_size", "median_cycle_days", "deals_created", "csat")
+# KPIs where a fall is good news (the tile's arrow still points the way the number moved).
+LOWER_IS_BETTER = ("median_cycle_days", "mean_cycle_days")
+
+
+def kpi_tiles(kpis: pd.DataFrame, currency: str, windows: dict[str, Window], *, limit: int = 6) -> list[dict]:
+    """The team KPIs the executive index shows as tiles: figure, change against the previous period.
+
+    Same numbers as :func:`kpi_view` (formatting only). ``trend`` is ``up``/``down``/``flat`` or
+    ``none`` when the change is not shown (a window the data does not cover); ``good`` says whether
+    the move is good news (``None`` when there is no move).
+
+    >>> from datetime import date
+    >>> kpis = pd.DataFrame({"kpi": ["revenue", "median_cycle_days"], "current": [1200.0, 30.0],
+    ...     "previous": [1000.0, 40.0], "change_previous": [0.2, -0.25], "change_unit": ["relative", "relative"]})
+    >>> w = {"current": Window("2025-Q4", date(2025, 10, 1), date(2025, 12, 31)),
+    ...      "previous": Window("2025-Q3", date(2025, 7, 1), date(2025, 9, 30))}
+    >>> [(x["value"], x["change"], x["good"]) for x in kpi_tiles(kpis, "USD", w)]
+    [('USD 1,200', '+20%', True), ('30.0', '-25%', True)]
+    """
+    rows = kpis.set_index("kpi")
+    tiles = []
+    for kpi in TILE_KPIS:
+        if kpi not in rows.index or rows.at[kpi, "current"] != rows.at[kpi, "current"]:
+            continue
+        r = rows.loc[kpi]
+        change = r["change_previous"]
+        shown = (_signed_points if r["change_unit"] == "pp" else _signed_pct)(change)
+        moved = change == change and round(change * 100, 1 if r["change_unit"] == "pp" else 0) != 0  # as shown
+        trend = "none" if change != change else ("flat" if not moved else ("up" if change > 0 else "down"))
+        good = None if trend in ("none", "flat") else (trend == "up") != (kpi in LOWER_IS_BETTER)
+        tiles.append(
+            {
+                "kpi": kpi,
+                "value": _format_kpi(kpi, r["current"], currency),
+                "previous": _format_kpi(kpi, r["previous"], currency),
+                "change": shown,
+                "trend": trend,
+                "good": good,
+                "period": windows["current"].label,
+                "previous_period": windows["previous"].label,
+            }
+        )
+    return tiles[:limit]
+
+
 def scorecard_notes(sc: Scorecard, window: Window) -> list[tuple[str, dict[str, str]]]:
     """The notes above the scorecard, as (label key, fields): window and rules, then what the test found."""
     prior = sc.prior

@@ -1,6 +1,6 @@
 """The funnel (report 03): stage conversion, time in stage, bottlenecks, stuck deals, cohorts, velocity.
 
-Definitions (DESIGN.md §4, printed in the report):
+Definitions (printed in the report; docs/metrics.md):
 
 - reached stage k: the deal has a history row at stage k, or — with the default skip policy
   ``count_as_passed`` — at any later pipeline stage (the won stage is the last);

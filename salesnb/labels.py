@@ -24,9 +24,42 @@ LABELS: dict[str, dict[str, str]] = {
     "index.title": {"en": "Reports for {client}, {period}", "zh": "{client} · {period} 报告"},
     "index.report": {"en": "Report", "zh": "报告"},
     "index.status": {"en": "Status", "zh": "状态"},
-    "index.ok": {"en": "rendered", "zh": "已生成"},
+    "index.ok": {"en": "up to date", "zh": "最新"},
     "index.failed": {"en": "failed; see the executed notebook", "zh": "失败，请查看执行后的笔记本"},
     "index.stale": {"en": "failed this run; showing the last good version", "zh": "本次失败，显示上一次成功的版本"},
+    "index.window": {"en": "Data", "zh": "数据"},
+    "index.window_value": {
+        "en": "deals dated {first} to {last}; {used} of {read} rows used",
+        "zh": "商机日期 {first} 至 {last}；读取 {read} 行，使用 {used} 行",
+    },
+    "index.freshness": {"en": "Freshness", "zh": "数据时效"},
+    "index.freshness_value": {
+        "en": "latest record {last}, {days} days before this page; data loaded {loaded}",
+        "zh": "最新记录 {last}，距本页生成 {days} 天；数据载入于 {loaded}",
+    },
+    "index.kpis": {"en": "Key figures, {period}", "zh": "关键指标，{period}"},
+    "index.kpis_note": {
+        "en": "From the sales diagnosis; change against {previous}.",
+        "zh": "来自销售诊断；变化为与 {previous} 相比。",
+    },
+    "index.kpis_stale": {
+        "en": "The diagnosis failed this run: these figures are from its last good version.",
+        "zh": "本次销售诊断失败：以下数字来自上一次成功的版本。",
+    },
+    "index.vs": {"en": "vs {period}", "zh": "较 {period}"},
+    "index.no_change": {"en": "no comparison", "zh": "无可比数据"},
+    "index.better": {"en": "better", "zh": "向好"},
+    "index.worse": {"en": "worse", "zh": "变差"},
+    "index.reports": {"en": "Reports", "zh": "报告"},
+    "index.open": {"en": "Open the report", "zh": "打开报告"},
+    "index.more": {"en": "All findings", "zh": "全部发现"},
+    "index.no_findings": {"en": "No findings recorded.", "zh": "未记录发现。"},
+    "index.pdf": {"en": "PDF", "zh": "PDF"},
+    "chart.alt": {"en": "Chart: {section}", "zh": "图表：{section}"},
+    "chart.alt_plain": {"en": "Chart", "zh": "图表"},
+    "print.page": {"en": "Page", "zh": "页"},
+    "table.filter": {"en": "Filter rows", "zh": "筛选行"},
+    "table.sort_hint": {"en": "Click a column header to sort.", "zh": "点击列标题排序。"},
     "findings": {"en": "Findings", "zh": "主要发现"},
     "export.files": {"en": "Full table ({rows} rows):", "zh": "完整表格（{rows} 行）："},
     "export.workbook": {
@@ -93,6 +126,18 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "没有阶段历史表：漏斗时长只能按“创建 → 关闭”与当前阶段计算。",
     },
     "audit.all_present": {"en": "All canonical tables were provided.", "zh": "所有标准数据表均已提供。"},
+    "audit.anonymised": {
+        "en": "Anonymised for sharing: {reps} reps, {managers} managers, {teams} teams and {accounts} accounts appear "
+        "under pseudonyms (such as “{example}”) in every report, chart and export; rows shown as read keep only "
+        "the columns the params file maps.",
+        "zh": "已匿名化以便分享：{reps} 名销售、{managers} 名经理、{teams} 个团队和 {accounts} 个客户在所有报告、图表"
+        "和导出文件中以代号（如“{example}”）显示；按原样显示的行只保留参数文件映射的列。",
+    },
+    # Pseudonyms of anonymised reports ({n}: a zero-padded number)
+    "anon.rep": {"en": "Rep {n}", "zh": "销售 {n}"},
+    "anon.manager": {"en": "Manager {n}", "zh": "经理 {n}"},
+    "anon.team": {"en": "Team {n}", "zh": "团队 {n}"},
+    "anon.account": {"en": "Account {n}", "zh": "客户 {n}"},
     "audit.def_accounting": {
         "en": "Excluded rows are left out of every report; flagged rows are used, with the limitation named.",
         "zh": "被排除的行不进入任何报告；有提示的行照常使用，但其局限已注明。",

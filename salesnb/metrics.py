@@ -1,4 +1,4 @@
-"""KPI definitions shared by every report: one definition per KPI (DESIGN.md §4).
+"""KPI definitions shared by every report: one definition per KPI (docs/metrics.md).
 
 Everything that scans rows is an Ibis expression; results come back as small pandas
 frames. Windows are inclusive calendar dates: a deal closed at any time on ``end``

@@ -520,6 +520,31 @@ class CaseStudyParams(_Model):
         return self
 
 
+class AnonymiseParams(_Model):
+    """Anonymised sharing: rep, manager, team and account names replaced by pseudonyms (Rep 01, Account 001).
+
+    ``anonymise: true`` turns it on; ``anonymise: {key_file: keys/acme.json}`` also writes the key that maps
+    the pseudonyms back (and keeps them the same on every run). See salesnb.anonymise.
+    """
+
+    enabled: bool = Field(False, description="Replace rep, manager, team and account names by pseudonyms.")
+    key_file: str | None = Field(
+        None,
+        description="JSON file mapping pseudonyms back to names (relative to the params file; never inside the "
+        "output folder). With it the same name keeps its pseudonym on every run; without it nothing maps back.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, raw: Any) -> Any:
+        # `anonymise: true` / `false`, or a mapping that names a key file (on unless enabled: false).
+        if isinstance(raw, bool):
+            return {"enabled": raw}
+        if isinstance(raw, dict) and raw and "enabled" not in raw:
+            return {**raw, "enabled": True}
+        return raw
+
+
 class ReportsConfig(_Model):
     audit: AuditParams = AuditParams()
     diagnosis: DiagnosisParams = DiagnosisParams()
@@ -539,6 +564,10 @@ class Params(_Model):
     stages: StageConfig
     data: DataConfig
     reports: ReportsConfig = ReportsConfig()
+    anonymise: AnonymiseParams = Field(
+        default_factory=lambda: AnonymiseParams(),
+        description="true, or {key_file: path}: names replaced by pseudonyms in every report (see README).",
+    )
     # Where the file was read from; relative data paths resolve against its folder.
     source_path: Path | None = Field(None, exclude=True)
 

@@ -6,7 +6,10 @@ the returned :class:`Report`; every visible string comes from the label table.
 
 from __future__ import annotations
 
+import base64
 import html
+import io
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -18,6 +21,7 @@ import yaml
 from IPython.display import HTML, display
 
 from salesnb import schema
+from salesnb.config import REPORTS
 from salesnb.data import CrmData, load_data, load_snapshot
 from salesnb.labels import Language, fmt_int, fmt_pct, reason_label, t
 from salesnb.params import Params, load_params
@@ -28,6 +32,8 @@ from salesnb.safety import neutralise_cell, neutralise_formulas
 SNAPSHOT_ENV = "SALESNB_SNAPSHOT"
 OUTPUT_ENV = "SALESNB_OUTPUT_DIR"
 EXCEL_MAX_ROWS = 1_048_575  # one sheet's limit, less the header
+# What the executive index shows of a report (first findings, KPI tiles), written beside its HTML.
+SUMMARY_SUFFIX = ".summary.json"
 
 
 @dataclass
@@ -39,6 +45,8 @@ class Report:
     data: CrmData
     output_dir: Path | None = None
     _anchors: set[str] = field(default_factory=set)
+    _summary: dict = field(default_factory=dict)
+    _section: str = ""
 
     @property
     def lang(self) -> Language:
@@ -81,15 +89,33 @@ class Report:
             )
         )
 
-    def heading(self, key: str, level: int = 2, **fields: object) -> None:
+    def heading(self, key: str, level: int = 2, **fields: object) -> str:
+        """Show a section heading; returns its anchor (the id the contents and the index link to)."""
         text = self.t(key, **fields)
         anchor = self._anchor(key)
+        self._section = text
         display(HTML(f'<h{level} id="{anchor}">{html.escape(text)}</h{level}>'))
+        return anchor
 
     def findings(self, items: list[str]) -> None:
-        self.heading("findings")
-        lis = "".join(f"<li>{html.escape(_sentence(item, self.lang))}</li>" for item in items)
+        anchor = self.heading("findings")
+        sentences = [_sentence(item, self.lang) for item in items]
+        lis = "".join(f"<li>{html.escape(s)}</li>" for s in sentences)
         display(HTML(f'<ol class="snb-findings">{lis}</ol>'))
+        self._remember(findings=sentences, findings_anchor=anchor)
+
+    def tiles(self, tiles: list[dict]) -> None:
+        """Keep the KPI tiles the executive index shows (see :func:`salesnb.diagnosis.kpi_tiles`)."""
+        self._remember(tiles=tiles)
+
+    def _remember(self, **items: object) -> None:
+        # Part of the report's set (named with its number), so a failed run keeps the last good summary.
+        self._summary.update(items)
+        if self.output_dir is None:
+            return
+        self.output_dir.mkdir(parents=True, exist_ok=True)
+        path = self.output_dir / f"{REPORTS[self.name]}{SUMMARY_SUFFIX}"
+        path.write_text(json.dumps(self._summary, ensure_ascii=False, default=str), encoding="utf-8")
 
     def note(self, key: str, **fields: object) -> None:
         display(HTML(f'<p class="snb-note">{html.escape(self.t(key, **fields))}</p>'))
@@ -99,16 +125,24 @@ class Report:
         why = self.t(key, **fields)
         display(HTML(f'<p class="snb-skipped">{html.escape(self.t("section_skipped", why=why))}</p>'))
 
-    def table(self, frame: pd.DataFrame | None, *, percent: tuple[str, ...] = (), empty: str | None = None) -> None:
+    def table(
+        self,
+        frame: pd.DataFrame | None,
+        *,
+        percent: tuple[str, ...] = (),
+        empty: str | None = None,
+        money: tuple[str, ...] = (),
+    ) -> None:
         """Show a frame with translated headers and values and readable numbers.
 
-        ``empty`` names the label shown instead when the frame has no rows.
+        ``empty`` names the label shown instead when the frame has no rows; ``money`` names numeric
+        columns in the report currency beyond the usual ones (the currency goes into their header).
         """
         if frame is None or frame.empty:
             if empty:
                 self.note(empty)
             return
-        display(HTML(format_table(frame, self.lang, percent=percent)))
+        display(HTML(format_table(frame, self.lang, percent=percent, currency=self.params.currency, money=money)))
 
     def examples(self, examples: dict[tuple[str, str], pd.DataFrame]) -> None:
         """Example rows as read, one small table per (table, reason)."""
@@ -120,12 +154,21 @@ class Report:
             )
             display(HTML(format_table(frame, self.lang, translate=False)))
 
-    def show(self, ax) -> None:
-        """Show a chart where it is called (inline figures would otherwise come after the cell's tables)."""
+    def show(self, ax, *, alt: str | None = None) -> None:
+        """Show a chart where it is called (inline figures would otherwise come after the cell's tables).
+
+        The chart is an embedded PNG with alt text in the report's language: ``alt``, or what the
+        chart shows as its own titles and axis labels say, under the section it belongs to.
+        """
         import matplotlib.pyplot as plt
 
-        display(ax.figure)
-        plt.close(ax.figure)
+        figure = ax.figure
+        text = alt or chart_description(figure, self._section, self.lang)
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", bbox_inches="tight", dpi=figure.dpi)
+        plt.close(figure)
+        data = base64.b64encode(buffer.getvalue()).decode("ascii")
+        display(HTML(f'<img class="snb-chart" src="data:image/png;base64,{data}" alt="{html.escape(text)}">'))
 
     def export(self, frame: pd.DataFrame, stem: str) -> None:
         """Write a table as CSV (UTF-8 with BOM, so Excel opens Chinese text) and XLSX beside the HTML,
@@ -172,6 +215,33 @@ class Report:
             anchor = f"{base}-{n}"
         self._anchors.add(anchor)
         return anchor
+
+
+def chart_description(figure, section: str, lang: Language) -> str:
+    """Alt text for a chart from what it prints: the section, each panel's title and axis labels.
+
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.set(title="Revenue per month", xlabel="Month", ylabel="Revenue (USD)")
+    >>> chart_description(fig, "Trend", "en")
+    'Chart: Trend. Revenue per month (x: Month; y: Revenue (USD))'
+    >>> plt.close(fig)
+    """
+    panels = []
+    for ax in figure.axes:
+        if not ax.get_visible() or not (ax.has_data() or ax.get_title()):
+            continue
+        axes = "; ".join(
+            f"{name}: {label}" for name, label in (("x", ax.get_xlabel()), ("y", ax.get_ylabel())) if label
+        )
+        title = ax.get_title() or ax.get_title(loc="left")
+        panels.append(" ".join(part for part in (title, f"({axes})" if axes else "") if part))
+    suptitle = figure._suptitle.get_text() if figure._suptitle is not None else ""
+    described = "; ".join(p for p in (suptitle, *panels) if p)
+    head = t("chart.alt", lang, section=section) if section else t("chart.alt_plain", lang)
+    return f"{head}. {described}" if described else head
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
@@ -257,10 +327,43 @@ def _value_label(column: str):
 _VALUE_LABELS = {column: _value_label(column) for column in (*_VALUE_PREFIX, *_YES_NO, "reason")}
 
 
-def format_table(frame: pd.DataFrame, lang: Language, *, percent: tuple[str, ...] = (), translate: bool = True) -> str:
+# Numeric columns that always hold money in the report currency: their header names the currency.
+MONEY_COLUMNS = frozenset(
+    {
+        "amount",
+        "revenue",
+        "avg_deal_size",
+        "pipeline_created",
+        "trailing_revenue",
+        "expected_payout",
+        "drop_amount",
+        "deal_size",
+        "gain_per_period",
+        "size",
+        "lost_amount",
+        "open_amount",
+    }
+)
+
+
+def format_table(
+    frame: pd.DataFrame,
+    lang: Language,
+    *,
+    percent: tuple[str, ...] = (),
+    translate: bool = True,
+    currency: str | None = None,
+    money: tuple[str, ...] = (),
+) -> str:
     """HTML for a frame: headers from the label table, coded values in words, numbers right-aligned
-    with thousands separators."""
-    columns, numeric = [], []
+    with thousands separators and a raw value to sort by; money columns (:data:`MONEY_COLUMNS` and
+    ``money``) carry ``currency`` in their header.
+
+    >>> html = format_table(pd.DataFrame({"revenue": [1200.5]}), "en", currency="USD")
+    >>> "Revenue (USD)</th>" in html and 'data-v="1200.5">1,200.5<' in html
+    True
+    """
+    columns, numeric, raw = [], [], []
     for column in frame.columns:
         values = frame[column]
         is_number = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
@@ -279,21 +382,41 @@ def format_table(frame: pd.DataFrame, lang: Language, *, percent: tuple[str, ...
             if translate:  # the bucket of deals without an owner, in the report's language
                 shown = shown.replace(schema.UNASSIGNED, t("unassigned", lang))
         columns.append(shown.tolist())
-        numeric.append(is_number and not (translate and column in _VALUE_LABELS))
+        is_numeric_column = is_number and not (translate and column in _VALUE_LABELS)
+        numeric.append(is_numeric_column)
+        # The raw value for sorting in the browser ("1.2 M", "45%" and "–" do not sort as text).
+        raw.append([_sort_value(v) for v in values] if is_numeric_column else None)
+    money_columns = MONEY_COLUMNS | set(money) if currency and translate else set()
+
+    def header(column: object, num: bool) -> str:
+        label = _column_label(str(column), lang)
+        return f"{label} ({currency})" if num and column in money_columns else label
+
     head = "".join(
-        f'<th class="{"num" if num else "txt"}">{html.escape(_column_label(str(c), lang))}</th>'
+        f'<th class="{"num" if num else "txt"}">{html.escape(header(c, num))}</th>'
         for c, num in zip(frame.columns, numeric, strict=True)
     )
+    sort_keys = [keys or [None] * len(frame) for keys in raw]
     body = "".join(
         "<tr>"
         + "".join(
-            f'<td class="{"num" if num else "txt"}">{html.escape(str(cell))}</td>'
-            for cell, num in zip(row, numeric, strict=True)
+            f'<td class="num" data-v="{key}">{html.escape(str(cell))}</td>'
+            if num
+            else f'<td class="txt">{html.escape(str(cell))}</td>'
+            for cell, num, key in zip(row, numeric, keys, strict=True)
         )
         + "</tr>"
-        for row in zip(*columns, strict=True)
+        for row, keys in zip(zip(*columns, strict=True), zip(*sort_keys, strict=True), strict=True)
     )
     return f'<div class="snb-scroll"><table class="snb-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+
+
+def _sort_value(value: object) -> str:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return ""
+    return repr(number) if number == number and abs(number) != float("inf") else ""
 
 
 def _column_label(column: str, lang: Language) -> str:
@@ -323,7 +446,8 @@ def open_report(name: str, params_path: str | Path, snapshot_dir: str | Path | N
     """Load params and data for a report notebook and apply the house style.
 
     With no snapshot (plain papermill or JupyterLab) the data is read from the
-    sources named in the params file.
+    sources named in the params file. Anonymised data comes with its params, names
+    replaced as in the data (salesnb.anonymise): the report prints and uses those.
     """
     single_blas_thread()
     params = load_params(params_path)
@@ -333,6 +457,11 @@ def open_report(name: str, params_path: str | Path, snapshot_dir: str | Path | N
 
         check_snapshot_id(snapshot)
     data = load_snapshot(params, Path(snapshot)) if snapshot else load_data(params)
+    anonymised = getattr(data.report, "anonymised", None)
+    if anonymised is not None:
+        from salesnb.anonymise import anonymised_params
+
+        params = data.params = anonymised_params(params, anonymised)
     output = os.environ.get(OUTPUT_ENV)
     use_house_style()
     return Report(name=name, params=params, data=data, output_dir=Path(output) if output else None)

@@ -34,13 +34,16 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import CaselessStrEnum, default
 
+from salesnb.anonymise import anonymise as anonymise_load
+from salesnb.anonymise import check_key_location
+from salesnb.anonymise import enable as enable_anonymise
 from salesnb.checks import check_against_data
 from salesnb.config import KERNEL_NAME, NOTEBOOKS_DIR, OUTPUTS_DIR, REPORTS
 from salesnb.data import read_canonical, save_snapshot
 from salesnb.errors import DataError, SalesnbError
 from salesnb.labels import t
 from salesnb.params import Params, load_params
-from salesnb.report import OUTPUT_ENV, SNAPSHOT_ENV
+from salesnb.report import OUTPUT_ENV, SNAPSHOT_ENV, SUMMARY_SUFFIX
 from salesnb.safety import confined
 
 SNAPSHOT_DIR = "_snapshot"
@@ -48,6 +51,8 @@ STATUS_FILE = "run_status.json"
 CELL_TIMEOUT_S = 1800
 # The snapshot's run id: written into the snapshot, passed to the kernels, checked on opening.
 SNAPSHOT_ID_FILE = "snapshot_id"
+# The deals' date span and row counts, for the executive index (written beside the snapshot).
+DATA_WINDOW_FILE = "data_window.json"
 SNAPSHOT_ID_ENV = "SALESNB_SNAPSHOT_ID"
 # Where this run's kernels keep their connection files, IPC sockets and pids.
 KERNEL_DIR_ENV = "SALESNB_KERNEL_DIR"
@@ -123,6 +128,7 @@ class NotebookResult:
     html: Path | None
     executed: Path
     error: str = ""
+    note: str = ""  # e.g. why its PDF is missing; the report itself rendered
 
 
 @dataclass(frozen=True)
@@ -186,6 +192,8 @@ def run(
     output_root: Path | None = None,
     notebooks_dir: Path | None = None,
     wait: bool = True,
+    pdf: bool = False,
+    anonymise: bool = False,
     progress: Callable[[str], None] = print,
 ) -> RunResult:
     """Validate, execute and render the reports of one params file.
@@ -193,13 +201,18 @@ def run(
     ``wait`` says what happens when another run is writing to the same output folder:
     wait for it with a message (the default), or stop at once with a :class:`SalesnbError`.
     On SIGTERM the kernels, their files and the staging folder are removed and the run
-    exits with status 143; the output folder is left as it was.
+    exits with status 143; the output folder is left as it was. ``pdf`` also prints each report to
+    PDF (:mod:`salesnb.pdf`); without Chromium the run says how to enable it and goes on. ``anonymise``
+    turns on anonymised sharing (:mod:`salesnb.anonymise`) whatever the params file says.
     """
     started = time.perf_counter()
     params = load_params(params_path)
+    if anonymise:
+        params = enable_anonymise(params)
     reports = select_reports(params, only)
     progress(f"params ok: {params.source_path} (client {params.client}, period {params.period.label})")
     output_dir = prepare_output_dir(params, output_root)
+    check_key_location(params, output_dir.parent.parent)  # the key never lands among the reports
     notebooks = Path(notebooks_dir or NOTEBOOKS_DIR).expanduser().resolve()
     with _sigterm_raises(), output_lock(output_dir, wait=wait, progress=progress):
         _remove_leftovers(output_dir)
@@ -219,7 +232,12 @@ def run(
             )
             try:
                 check_against_data(params, canonical.tables)  # names in params that the data must hold
+                if params.anonymise.enabled:  # names replaced before anything is written
+                    canonical, load_report = anonymise_load(params, canonical, load_report)
+                    progress(f"anonymised: {_counted(load_report.anonymised.counts)} replaced by pseudonyms")
                 snapshot = save_snapshot(canonical, load_report, staging / SNAPSHOT_DIR)
+                window = data_window(canonical.tables["deals"], deals.rows_read, load_report.loaded_at)
+                (snapshot / DATA_WINDOW_FILE).write_text(json.dumps(window), encoding="utf-8")
             finally:
                 canonical.close()  # kernels read the snapshot: nothing of the load stays open while they run
             snapshot_id = uuid.uuid4().hex
@@ -229,7 +247,11 @@ def run(
                 (name, REPORTS[name], str(params.source_path), str(snapshot), str(staging), str(notebooks))
                 for name in reports
             ]
-            options = {"kernel_dir": str(kernel_dir), "snapshot_id": snapshot_id}
+            options = {
+                "kernel_dir": str(kernel_dir),
+                "snapshot_id": snapshot_id,
+                "pdf_with": _pdf_engine(pdf, progress),
+            }
             results = _execute(tasks, options, jobs=jobs, output_dir=output_dir, progress=progress)
             with _signals_held():  # SIGINT/SIGTERM wait until the new set is in place
                 results = _publish(results, staging, output_dir)
@@ -249,6 +271,10 @@ def run(
                 shutil.rmtree(staging, ignore_errors=True)
     progress(f"index: {index} ({time.perf_counter() - started:.1f}s in all)")
     return RunResult(params, output_dir, results, index)
+
+
+def _counted(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n:,} {what}" for what, n in counts.items())
 
 
 def prepare_output_dir(params: Params, output_root: str | Path | None) -> Path:
@@ -520,6 +546,20 @@ def _execute(
     return sorted(results, key=lambda r: list(REPORTS.values()).index(r.stem))
 
 
+def _pdf_engine(wanted: bool, progress: Callable[[str], None]) -> str:
+    """The Chromium to print PDFs with ("" when not wanted or not found, with how to enable it)."""
+    if not wanted:
+        return ""
+    from salesnb.pdf import HOW_TO_ENABLE, find_chromium
+
+    chromium = find_chromium()
+    if chromium is None:
+        progress(f"no PDFs this run: {HOW_TO_ENABLE}")
+        return ""
+    progress(f"PDFs with {chromium}")
+    return chromium
+
+
 def _failed(task: tuple, error: str) -> NotebookResult:
     report, stem, *_, staging, _notebooks = task
     _write_status(Path(staging), stem, ok=False, error=error)
@@ -614,6 +654,8 @@ def _announce(result: NotebookResult, progress: Callable[[str], None], output_di
     if result.ok:
         size = result.html.stat().st_size / 1024 if result.html and result.html.is_file() else 0
         progress(f"  ✓ {result.stem} → {final.html} ({result.seconds:.1f}s, {size:,.0f} KB)")
+        if result.note:
+            progress(f"    {result.note}")
     else:
         progress(f"  ✗ {result.stem} FAILED ({result.seconds:.1f}s): {result.error}")
         progress(f"    executed notebook kept for debugging: {final.executed}")
@@ -630,6 +672,7 @@ def run_notebook(
     *,
     kernel_dir: str | None = None,
     snapshot_id: str = "",
+    pdf_with: str = "",
 ) -> NotebookResult:
     """Execute one notebook with papermill into ``output_dir`` and render it; never raises for a notebook error.
 
@@ -688,8 +731,43 @@ def run_notebook(
     temporary = target.with_suffix(".html.tmp")
     temporary.write_text(page, encoding="utf-8")
     temporary.replace(target)  # atomic: a reader never sees half a report
+    note = ""
+    if pdf_with:
+        from salesnb.pdf import html_to_pdf
+
+        try:
+            html_to_pdf(target, out / f"{stem}.pdf", chromium=pdf_with)
+        except RuntimeError as exc:
+            note = f"no PDF: {exc}"
     _write_status(out, stem, ok=True)
-    return NotebookResult(report, stem, True, time.perf_counter() - started, target, executed)
+    return NotebookResult(report, stem, True, time.perf_counter() - started, target, executed, note=note)
+
+
+def data_window(deals, rows_read: int, loaded_at: datetime) -> dict[str, object]:
+    """First and last date of the clean deals (created or closed) and how many rows were used of those read.
+
+    One aggregate query, on whichever engine holds the deals.
+    """
+    row = (
+        deals.aggregate(
+            used=deals.count(),
+            first_created=deals.created_at.min(),
+            last_created=deals.created_at.max(),
+            first_closed=deals.closed_at.min(),
+            last_closed=deals.closed_at.max(),
+        )
+        .to_pandas()
+        .iloc[0]
+    )
+    firsts = [v for v in (row["first_created"], row["first_closed"]) if v == v and v is not None]
+    lasts = [v for v in (row["last_created"], row["last_closed"]) if v == v and v is not None]
+    return {
+        "first": f"{min(firsts):%Y-%m-%d}" if firsts else None,
+        "last": f"{max(lasts):%Y-%m-%d}" if lasts else None,
+        "used": int(row["used"]),
+        "read": int(rows_read),
+        "loaded_at": f"{loaded_at:%Y-%m-%d %H:%M}",
+    }
 
 
 def _write_status(out: Path, stem: str, *, ok: bool, error: str = "") -> None:
@@ -699,32 +777,53 @@ def _write_status(out: Path, stem: str, *, ok: bool, error: str = "") -> None:
 
 
 def write_index(params: Params, output_dir: Path) -> Path:
-    """index.html linking every report present in the folder, with its last run status."""
-    from salesnb.html import index_page
+    """The executive index: data window and freshness, KPI tiles, each report's first findings and status.
+
+    Everything comes from files of the published sets (each report's ``<stem>.summary.json``, the
+    snapshot's data window and the status files), so a stale report's findings are the ones its
+    page shows, and say so.
+    """
+    from salesnb.html import IndexReport, index_page
 
     lang = params.language
-    rows = []
+    reports = []
     for report, stem in REPORTS.items():
         status_file = output_dir / f".{stem}.status.json"
         html_file = output_dir / f"{stem}.html"
         if not status_file.is_file() and not html_file.is_file():
             continue
-        status = json.loads(status_file.read_text()) if status_file.is_file() else {"ok": True}
-        if status["ok"]:
-            label, href = t("index.ok", lang), html_file.name
+        status = _read_json(status_file) or {"ok": True}
+        if status.get("ok"):
+            state, href = "ok", html_file.name
         elif html_file.is_file():
-            label, href = t("index.stale", lang), html_file.name
+            state, href = "stale", html_file.name
         else:
-            label, href = t("index.failed", lang), f"{stem}.ipynb"
-        rows.append((t(f"{report}.title", lang), href, label, "" if status["ok"] else status.get("error", "")))
-    period = params.period
-    # Plain text only: index_page escapes every piece (client, period and errors come from the user).
-    header = [
-        (t("header.client", lang), params.client),
-        (t("header.period", lang), f"{period.label} ({period.start} – {period.end})"),
-        (t("header.generated", lang), f"{datetime.now():%Y-%m-%d %H:%M}"),
-    ]
-    title = t("index.title", lang, client=params.client, period=period.label)
+            state, href = "failed", f"{stem}.ipynb"
+        summary = _read_json(output_dir / f"{stem}{SUMMARY_SUFFIX}") if state != "failed" else {}
+        reports.append(
+            IndexReport(
+                key=report,
+                title=t(f"{report}.title", lang),
+                href=href,
+                state=state,
+                error="" if status.get("ok") else status.get("error", ""),
+                findings=list(summary.get("findings", []))[:3],
+                anchor=summary.get("findings_anchor", ""),
+                tiles=list(summary.get("tiles", [])),
+                pdf=f"{stem}.pdf" if state != "failed" and (output_dir / f"{stem}.pdf").is_file() else "",
+            )
+        )
+    window = _read_json(output_dir / SNAPSHOT_DIR / DATA_WINDOW_FILE)
     index = output_dir / "index.html"
-    index.write_text(index_page(title=title, lang=lang, rows=rows, header=header), encoding="utf-8")
+    page = index_page(params=params, reports=reports, window=window, generated=datetime.now())
+    temporary = index.with_suffix(".html.tmp")
+    temporary.write_text(page, encoding="utf-8")
+    temporary.replace(index)
     return index
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}

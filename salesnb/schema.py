@@ -1,6 +1,6 @@
 """Canonical tables, their columns and the status vocabulary.
 
-Every client export is mapped onto these names (DESIGN.md §3). Column names are
+Every client export is mapped onto these names (docs/schema.md). Column names are
 English snake_case; nothing else in the package spells them as string literals.
 """
 

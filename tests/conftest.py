@@ -17,7 +17,10 @@ STAGES = {"order": ["Prospecting", "Qualification", "Proposal", "Negotiation", "
 @pytest.fixture(scope="session")
 def maven_dir() -> Path:
     if not (MAVEN_DIR / "sales_pipeline.csv").is_file():
-        pytest.skip(f"the real Maven data set is not at {MAVEN_DIR} (it lives in ../shared beside the clone)")
+        pytest.skip(
+            f"needs the real Maven data set, which is not at {MAVEN_DIR} (params/maven.yaml reads it from "
+            "../shared beside the clone; README 'The Maven data' says where to get it)"
+        )
     return MAVEN_DIR
 
 

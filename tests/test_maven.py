@@ -1,4 +1,4 @@
-"""The audit on the real Maven data matches its published profile (PROVENANCE.md)."""
+"""The audit on the real Maven data matches its published profile (PROVENANCE.md beside the data)."""
 
 import pandas as pd
 import pytest

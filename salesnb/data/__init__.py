@@ -1,4 +1,4 @@
-"""Loading client data onto the canonical schema (DESIGN.md §3)."""
+"""Loading client data onto the canonical schema (docs/schema.md)."""
 
 from salesnb.data.dataset import (
     CrmData,

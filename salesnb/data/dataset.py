@@ -21,6 +21,7 @@ import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import ibis
 import pandas as pd
@@ -39,7 +40,7 @@ from salesnb.data.mapping import (
     union_parts,
 )
 from salesnb.data.parse import ParseOptions
-from salesnb.data.presets import PresetReport, is_preset_only, resolve_tables
+from salesnb.data.presets import PresetReport, is_preset_only, missing_file_message, resolve_tables
 from salesnb.data.readers import ROW, SourceInfo, read_table_file, resolve_file, sha256_of, sheet_hint
 from salesnb.data.validate import (
     CURRENCY,
@@ -63,6 +64,9 @@ from salesnb.data.validate import (
 from salesnb.errors import DataError
 from salesnb.labels import reason_label
 from salesnb.params import Params, TableSource
+
+if TYPE_CHECKING:
+    from salesnb.anonymise import Anonymised
 
 # Tables are loaded in this order so that each can check ids against the ones before.
 LOAD_ORDER = ("reps", "deals", "stage_history", "activities", "targets", "surveys", "costs")
@@ -108,6 +112,7 @@ class LoadReport:
     remote: bool = False  # a database source: the clean tables are rebuilt over it, never copied
     loaded_at: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
     preset: PresetReport | None = None  # what a CRM preset found, guessed and missed (None: generic)
+    anonymised: Anonymised | None = None  # names replaced by pseudonyms (salesnb.anonymise); None: as read
 
 
 @dataclass
@@ -172,8 +177,15 @@ class CrmData:
 
 
 def load_data(params: Params) -> CrmData:
-    """Read, map and validate every configured table; raise DataError on a fatal problem."""
+    """Read, map and validate every configured table; raise DataError on a fatal problem.
+
+    With ``anonymise`` on, names are replaced as a run does (salesnb.anonymise).
+    """
     canonical, report = read_canonical(params)
+    if params.anonymise.enabled:
+        from salesnb.anonymise import anonymise
+
+        canonical, report = anonymise(params, canonical, report)
     return CrmData(params, canonical.con, report, tuple(canonical.tables), canonical=canonical)
 
 
@@ -640,7 +652,7 @@ def _read_source(params: Params, name: str, source: TableSource, database, works
     if path is None:
         if optional:
             return None
-        raise DataError(f"{params.base_dir / source.file}: file for the {name} table not found.")
+        raise DataError(missing_file_message(params, name, params.base_dir / source.file))
     raw = read_table_file(
         path,
         encoding=source.encoding,
@@ -658,7 +670,7 @@ def _read_with_spark(params: Params, name: str, source: TableSource, spark: ibis
     if path is None:
         if optional:
             return None
-        raise DataError(f"{params.base_dir / source.file}: file for the {name} table not found.")
+        raise DataError(missing_file_message(params, name, params.base_dir / source.file))
     suffix = path.suffix.lower()
     if suffix in (".parquet", ".pq"):
         table = spark.read_parquet(str(path))

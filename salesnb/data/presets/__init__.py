@@ -13,6 +13,7 @@ its columns, and the audit shows what was found, guessed and missing.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from salesnb import schema
@@ -43,6 +44,7 @@ __all__ = [
     "installed_presets",
     "is_preset_only",
     "load_preset",
+    "missing_file_message",
     "resolve",
     "resolve_tables",
 ]
@@ -151,7 +153,7 @@ def _require(resolution: Resolution, params: Params) -> None:
         raise DataError(
             f"{where}: no file in {resolution.base_dir} has the headers of its deals export ({tried}, "
             f"ignoring case, spaces and punctuation). Files read: {seen or 'none'}. Name the deals file in "
-            "data.tables.deals.file, or choose another preset (salesnb init proposes one)."
+            f"data.tables.deals.file, or choose another preset (salesnb init proposes one). {download_hint(params)}".strip()
         )
     for mapping in report.tables:
         if not mapping.required_missing:
@@ -173,3 +175,26 @@ def _require(resolution: Resolution, params: Params) -> None:
 def is_preset_only(params: Params, name: str) -> bool:
     """True when a table comes from the preset alone, so a missing file means 'no such table'."""
     return name not in params.data.tables
+
+
+def missing_file_message(params: Params, table: str, path: Path) -> str:
+    """The error for a table's file that is not there, in one paragraph.
+
+    It says when the whole data folder is missing and, for the preset of a public data set (its
+    ``download`` text, e.g. maven_crm), where to get the data.
+    """
+    text = f"{path}: file for the {table} table not found"
+    folder = params.base_dir
+    if not folder.is_dir():
+        where = f" in {params.source_path}" if params.source_path else ""
+        text += f": the data folder {folder} does not exist (data.base_dir{where})"
+    return f"{text}. {download_hint(params)}".strip()
+
+
+def download_hint(params: Params) -> str:
+    """The preset's ``download`` text (where a public data set comes from), or ''."""
+    relative_to = params.source_path.parent if params.source_path else None
+    try:
+        return load_preset(params.data.preset, relative_to=relative_to).download
+    except ParamsError:
+        return ""

@@ -156,6 +156,10 @@ class Preset(_Model):
     title: str
     docs: tuple[str, ...] = ()
     status: str = Field("", description="How won/lost is decided, in words (README table).")
+    download: str = Field(
+        "",
+        description="For a public data set: where to get it, in words; said when the data folder has no such files.",
+    )
     shapes: tuple[Shape, ...] = Field(min_length=1)
     source: str = Field("", exclude=True, description="The YAML file read.")
 
