@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/salesnb kernel
 	touch $(STAMP)
 
-$(DEMO): $(STAMP) salesnb/demo.py
+$(DEMO): $(STAMP) $(wildcard salesnb/demo/*.py)
 	$(BIN)/salesnb demo --out data/demo
 
 reports: $(STAMP) $(DEMO)
@@ -36,15 +36,17 @@ test: $(STAMP)
 calibrate: $(STAMP)
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/python -m tests.calibration
 
+# pre-commit's hooks (.pre-commit-config.yaml) over every file: ruff check and format (package, tests,
+# notebooks), notebooks without outputs. `$(BIN)/pre-commit install` runs them before each commit.
 lint: $(STAMP)
-	$(BIN)/ruff check salesnb tests
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pre-commit run --all-files --show-diff-on-failure
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
 
 # Rewrite the generated reference pages (docs/metrics*.md, docs/params.md, docs/params.schema.json).
 docs: $(STAMP)
-	$(BIN)/python -m salesnb.docs
+	$(BIN)/python -m salesnb.run.docs
 
 # About half an hour: demo (median of 3 warm runs), funnel metrics and snapshot at 1 M, all reports at 1 M,
 # check and funnel memory at 5 M, a PostgreSQL source at 500 k (`--no-scale` skips the whole-run rows).

@@ -39,9 +39,9 @@ def run_ibis(folder: Path) -> dict:
     import ibis
     import pandas as pd
 
-    from salesnb import funnel as fn
+    from salesnb.analysis import funnel as fn
+    from salesnb.analysis.metrics import Window
     from salesnb.data.dataset import CrmData, LoadReport
-    from salesnb.metrics import Window
     from salesnb.params import Params
 
     started = time.perf_counter()

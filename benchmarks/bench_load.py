@@ -29,7 +29,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="Keep the generated data in this folder.")
     args = parser.parse_args()
 
-    from salesnb.audit import data_audit
+    from salesnb.analysis.audit import data_audit
     from salesnb.config import REPO_ROOT
     from salesnb.data import load_data
     from salesnb.demo import write_demo

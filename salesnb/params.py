@@ -17,7 +17,6 @@ from typing import Annotated, Any, ClassVar, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from salesnb import schema
 from salesnb.config import REPO_ROOT
 from salesnb.errors import ParamsError
 from salesnb.safety import safe_folder_name
@@ -524,7 +523,7 @@ class AnonymiseParams(_Model):
     """Anonymised sharing: rep, manager, team and account names replaced by pseudonyms (Rep 01, Account 001).
 
     ``anonymise: true`` turns it on; ``anonymise: {key_file: keys/acme.json}`` also writes the key that maps
-    the pseudonyms back (and keeps them the same on every run). See salesnb.anonymise.
+    the pseudonyms back (and keeps them the same on every run). See salesnb.data.anonymise.
     """
 
     enabled: bool = Field(False, description="Replace rep, manager, team and account names by pseudonyms.")
@@ -805,9 +804,7 @@ def load_params(path: str | Path) -> Params:
         raise ParamsError(f"{resolved}: {_describe(exc)}") from None
     except ValueError as exc:  # raised by parse_period before field validation
         raise ParamsError(f"{resolved}: {exc}.") from None
-    params = params.model_copy(update={"source_path": resolved})
-    _check_mapping(params, resolved)
-    return params
+    return params.model_copy(update={"source_path": resolved})
 
 
 def _describe(exc: ValidationError) -> str:
@@ -854,64 +851,3 @@ def _inner_model(annotation: Any) -> Any:
         if found is not None:
             return found
     return None
-
-
-def _check_mapping(params: Params, path: Path) -> None:
-    """Mapped names must be canonical columns of their table (checked after presets merge)."""
-    from salesnb.data.presets import effective_tables
-
-    for name, source in effective_tables(params).items():
-        if not source.parts and source.file is None and source.table is None:
-            raise ParamsError(
-                f"{path}: data.tables.{name} needs 'file' (a CSV/XLSX/Parquet file), 'table' "
-                f"(a table of data.source) or 'parts'; preset '{params.data.preset}' gives none."
-            )
-        if source.status_from and name != "deals":
-            raise ParamsError(f"{path}: data.tables.{name}.status_from: status rules apply to the deals table only.")
-        if not source.parts:
-            _check_source(path, name, source, f"data.tables.{name}")
-        for i, part in enumerate(source.parts):
-            if part.file is None and part.table is None:
-                raise ParamsError(f"{path}: data.tables.{name}.parts[{i}] needs 'file' or 'table'.")
-            _check_source(path, name, part, f"data.tables.{name}.parts[{i}]")
-    if "deals" not in effective_tables(params):
-        raise ParamsError(f"{path}: data.tables has no 'deals' entry; the deals table is required.")
-
-
-def _check_source(path: Path, name: str, source: TableSource, where: str) -> None:
-    """The canonical columns one file (or one part) maps onto exist, and each is filled once."""
-    spec = schema.TABLES[name]
-    mapped = [t for value in source.columns.values() for t in ([value] if isinstance(value, str) else value)]
-    melted = ["stage", source.melt.into] if source.melt else []
-    targets = mapped + melted + list(source.constants)
-    targets += [canonical for lookup in source.lookups for canonical in lookup.columns.values()]
-    for target in targets:
-        if target not in spec.columns:
-            close = difflib.get_close_matches(target, list(spec.columns), n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            raise ParamsError(
-                f"{path}: {where} maps onto '{target}', which is not a column of the "
-                f"canonical '{name}' table{hint}; its columns are {', '.join(spec.columns)}."
-            )
-    for lookup in source.lookups:
-        clash = sorted(set(lookup.columns.values()) & (set(mapped) | set(source.constants)))
-        if clash:
-            raise ParamsError(
-                f"{path}: {where}: lookup from {lookup.file} fills {clash}, which "
-                "'columns' or 'constants' already fill; a lookup never overwrites them — drop one of the two."
-            )
-    doubled = {t for t in mapped if mapped.count(t) > 1}
-    if doubled:
-        raise ParamsError(
-            f"{path}: {where}.columns maps several client columns onto {sorted(doubled)}; "
-            "each canonical column takes one client column."
-        )
-    both = sorted(set(melted) & (set(mapped) | set(source.constants)))
-    if both:
-        raise ParamsError(
-            f"{path}: {where}.melt fills {both} from the melted columns, which 'columns' or 'constants' "
-            "also fill; drop one of the two."
-        )
-    for column in source.values:
-        if column not in spec.columns:
-            raise ParamsError(f"{path}: {where}.values names '{column}', which is not a canonical column of '{name}'.")

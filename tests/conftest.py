@@ -42,7 +42,7 @@ def demo20k_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def demo_en_run(tmp_path_factory, demo_dir):
     """All five reports on the 4,000-deal demo, in English (see tests/renders.py)."""
-    from salesnb.runner import run
+    from salesnb.run.runner import run
     from tests.renders import demo_params
 
     tmp = tmp_path_factory.mktemp("run-en")
@@ -52,7 +52,7 @@ def demo_en_run(tmp_path_factory, demo_dir):
 @pytest.fixture(scope="session")
 def demo_zh_run(tmp_path_factory, demo_dir):
     """All five reports on the 4,000-deal demo, in Chinese."""
-    from salesnb.runner import run
+    from salesnb.run.runner import run
     from tests.renders import demo_params
 
     tmp = tmp_path_factory.mktemp("run-zh")
@@ -64,7 +64,7 @@ def demo_zh_run(tmp_path_factory, demo_dir):
 @pytest.fixture(scope="session")
 def maven_run(tmp_path_factory, maven_dir):
     """All five reports on the real Maven data (params/maven.yaml)."""
-    from salesnb.runner import run
+    from salesnb.run.runner import run
 
     return run(
         REPO_ROOT / "params" / "maven.yaml", output_root=tmp_path_factory.mktemp("maven"), progress=lambda _: None

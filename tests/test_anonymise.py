@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from salesnb.anonymise import Pseudonyms, Scrubber, check_key_location, read_key, write_key
 from salesnb.config import REPO_ROOT
+from salesnb.data.anonymise import Pseudonyms, Scrubber, check_key_location, read_key, write_key
 from salesnb.errors import ParamsError
 from salesnb.params import load_params
 
@@ -124,7 +124,7 @@ def test_params_switch_and_key_outside_the_outputs(tmp_path, write_params):
 def test_a_database_source_is_refused(write_params):
     from types import SimpleNamespace
 
-    from salesnb.anonymise import anonymise
+    from salesnb.data.anonymise import anonymise
     from salesnb.errors import SalesnbError
 
     canonical = SimpleNamespace(database=object())  # a server or Spark: each kernel would rebuild the tables
@@ -185,11 +185,11 @@ def test_rows_as_read_keep_only_mapped_columns_and_names_go_everywhere(tmp_path,
 # The anonymised demo, end to end -------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def anonymised(tmp_path_factory):
     """The 2,000-deal demo rendered with ``--anonymise`` and a key file; (result, demo folder, key file)."""
     from salesnb.demo import write_demo
-    from salesnb.runner import run
+    from salesnb.run.runner import run
 
     tmp = tmp_path_factory.mktemp("anon")
     demo = write_demo(tmp / "data", n_deals=2_000, seed=7)
@@ -277,7 +277,7 @@ def test_the_audit_says_the_report_is_anonymised(anonymised):
 def test_check_counts_what_would_be_replaced_and_writes_nothing(tmp_path, write_params):
     from typer.testing import CliRunner
 
-    from salesnb.cli import app
+    from salesnb.run.cli import app
 
     path = _small_export(tmp_path, write_params, anonymise={"key_file": "keys/acme.json"})
     before = sorted(tmp_path.rglob("*"))

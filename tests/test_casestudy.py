@@ -15,11 +15,11 @@ import yaml
 from scipy import stats
 from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
 
-from salesnb import casestudy as cs
-from salesnb.casestudy_text import findings
+from salesnb.analysis import casestudy as cs
+from salesnb.analysis.casestudy_text import findings
+from salesnb.analysis.metrics import Window
 from salesnb.config import REPO_ROOT
 from salesnb.data import load_data
-from salesnb.metrics import Window
 from salesnb.params import CaseStudyParams, load_params
 from tests.renders import RENDERS
 
@@ -296,7 +296,7 @@ def test_shipped_demo_params_recover_the_pilot_without_a_pre_trend_warning(demo2
 def test_median_bootstrap_is_scipys_interval(sizes):
     """The case study's median-change interval: the same draws and interval as scipy.stats.bootstrap, with
     ties (deal sizes repeat) and odd or even sample sizes; samples with NaN go to scipy itself."""
-    from salesnb.stats import bootstrap_median_difference
+    from salesnb.analysis.stats import bootstrap_median_difference
 
     rng = np.random.default_rng(5)
     after, before = (np.round(rng.lognormal(3, 1, n)) for n in sizes)

@@ -435,7 +435,7 @@ def test_small_demos_render_all_five_reports_with_their_small_sample_flags(tmp_p
     import yaml
 
     from salesnb.config import REPO_ROOT
-    from salesnb.runner import run
+    from salesnb.run.runner import run
 
     folder = write_demo(tmp_path / "data", n_deals=n_deals, seed=7)
     params = yaml.safe_load((REPO_ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"))

@@ -12,14 +12,15 @@ import yaml
 from openpyxl import load_workbook
 from scipy import stats as scipy_stats
 
-from salesnb import diagnosis as dx
-from salesnb import metrics
+from salesnb.analysis import diagnosis as dx
+from salesnb.analysis import diagnosis_text as dt
+from salesnb.analysis import metrics
+from salesnb.analysis.metrics import Window
+from salesnb.analysis.stats import wilson_interval
 from salesnb.config import REPO_ROOT
 from salesnb.data import from_frames, load_data
 from salesnb.labels import t
-from salesnb.metrics import Window
 from salesnb.params import Params, load_params
-from salesnb.stats import wilson_interval
 from tests.renders import RENDERS
 
 STAGES = {"order": ["Lead", "Won"], "won": "Won", "lost": "Lost"}
@@ -116,7 +117,7 @@ def test_reps_alike_when_rates_do_not_differ(maven_dir):
     # 2016-Q4 (last year) starts before Maven's data: no change against it, and the reason is given.
     assert diag.kpis["change_last_year"].isna().all()
     assert "2016-Q4 covered 0% (closed dates start 2017-03-01)" in findings[0]
-    notes = [t(key, "en", **fields) for key, fields in dx.kpi_notes(diag, "en")]
+    notes = [t(key, "en", **fields) for key, fields in dt.kpi_notes(diag, "en")]
     assert any("2016-Q4 covered 79% (created dates start 2016-10-20)" in n for n in notes)
     assert any("2,473" not in n and "413 lost deals carry no amount" in n for n in notes)
 
@@ -144,7 +145,7 @@ def test_no_difference_scorecard_has_no_win_rate_ranks_names_or_actions():
     assert card.summary["revenue_rank"].tolist() == [1, 2, 3, 4, 5]  # revenue still ranks
     assert card.tested == 4  # the 5-deal rep is not tested
     assert "win_rate_shrunk" not in dx.rep_percentiles(card.summary)
-    view = dx.scorecard_view(card.summary, "en")
+    view = dt.scorecard_view(card.summary, "en")
     assert not {"win_rate_rank", "win_rate_shrunk", "standout"} & set(view.columns)
     options = Params.model_validate(
         {"client": "t", "period": "2025-Q1", "stages": STAGES, "data": {"tables": {"deals": {"file": "x.csv"}}}}
@@ -154,7 +155,7 @@ def test_no_difference_scorecard_has_no_win_rate_ranks_names_or_actions():
 
 
 def dx_actions(card, options):
-    from salesnb.actions import suggest_actions
+    from salesnb.analysis.actions import suggest_actions
 
     return suggest_actions(card, None, options)
 
@@ -200,11 +201,11 @@ def test_comparison_window_covered_ten_days_shows_a_dash():
     cover = diag.coverage.set_index(["window", "basis"])["coverage"]
     assert cover[("last_year", "closed")] == pytest.approx(10 / 92)
     assert cover[("previous", "closed")] == 1.0 and cover[("current", "created")] == 1.0
-    view = dx.kpi_view(diag.kpis, "USD").set_index("kpi")
+    view = dt.kpi_view(diag.kpis, "USD").set_index("kpi")
     assert view.loc["deals_created", "change_last_year"] == "–" and view.loc["deals_created", "last_year"] == "–"
     assert view.loc["revenue", "change_last_year"] == "–"
     assert view.loc["deals_created", "change_previous"] == "+0%"  # 92 days each: 92 deals vs 92
-    notes = [t(key, "en", **fields) for key, fields in dx.kpi_notes(diag, "en")]
+    notes = [t(key, "en", **fields) for key, fields in dt.kpi_notes(diag, "en")]
     assert "2024-Q4 covered 11% (closed dates start 2024-12-22)" in notes[0]
     findings = diag.findings("en", "USD")
     assert "not compared with 2024-Q4" in findings[0] and "2024-Q4 covered 11%" in findings[0]
@@ -227,7 +228,7 @@ def test_pipeline_note_when_lost_deals_carry_no_amount():
         {"client": "t", "period": "2025-Q1", "stages": STAGES, "data": {"tables": {"deals": {"file": "x.csv"}}}}
     )
     diag = dx.diagnose(from_frames(params, {"deals": deals}))
-    key, fields = dx.pipeline_note(diag)
+    key, fields = dt.pipeline_note(diag)
     assert key == "diag.pipeline_won_value"
     assert (fields["created"], fields["lost"], fields["open"], fields["won_share"]) == ("6", "2", "1", "89%")
     assert diag.kpis.set_index("kpi").loc["pipeline_created", ["change_previous", "change_last_year"]].isna().all()

@@ -3,14 +3,12 @@ points outside the repository, and the install routes carry the same packages.""
 
 from __future__ import annotations
 
-import ast
 import datetime as dt
 import json
 import re
 import subprocess
 import sys
 import tomllib
-from pathlib import Path
 
 import jsonschema
 import pytest
@@ -18,10 +16,10 @@ import yaml
 from packaging.requirements import Requirement
 
 from salesnb.config import REPO_ROOT
-from salesnb.docs import SECTIONS, generated, label_keys
 from salesnb.labels import LABELS
 from salesnb.params import load_params
-from salesnb.params_schema import FIELD_HELP, INTERNAL_FIELDS, TYPE_WORDS, models, params_json_schema
+from salesnb.run.docs import SECTIONS, generated, label_keys
+from salesnb.run.params_schema import FIELD_HELP, INTERNAL_FIELDS, TYPE_WORDS, models, params_json_schema
 
 PARAMS_FILES = ["demo.yaml", "demo_zh.yaml", "maven.yaml"]
 
@@ -63,7 +61,7 @@ def test_metrics_pages_quote_the_label_text_the_reports_print():
                 assert f"> {LABELS[key][lang].strip()}\n" in page
     # each quoted definition is one the reports really print: a notebook or the package uses its key
     sources = [p.read_text(encoding="utf-8") for p in (REPO_ROOT / "notebooks").glob("*.ipynb")]
-    sources += [p.read_text(encoding="utf-8") for p in (REPO_ROOT / "salesnb").glob("*.py") if p.stem != "docs"]
+    sources += [p.read_text(encoding="utf-8") for p in (REPO_ROOT / "salesnb").rglob("*.py") if p.stem != "docs"]
     sources = [text for text in sources if not text.startswith('"""The one zh/en label table')]
     for section in SECTIONS:
         for key in section.printed:
@@ -170,7 +168,7 @@ def test_schema_rejects_wrong_values_and_takes_the_shorthands(validator):
 
 def test_schema_command_prints_and_writes_the_committed_schema(tmp_path):
     committed = (REPO_ROOT / "docs" / "params.schema.json").read_text(encoding="utf-8")
-    command = [sys.executable, "-m", "salesnb.cli", "schema"]
+    command = [sys.executable, "-m", "salesnb.run.cli", "schema"]
     printed = subprocess.run(command, capture_output=True, text=True, encoding="utf-8", check=True)
     assert printed.stdout == committed
     out = tmp_path / "schema.json"
@@ -213,71 +211,6 @@ def test_only_the_real_data_path_leaves_the_repository():
     for name, text in repository_texts().items():
         for match in re.finditer(r"\.\./(?:\.\./)*shared\b[^\s`'\"),;]*", text):
             assert REAL_DATA in match[0] or match[0].rstrip("/.") == "../shared", (name, match[0])
-
-
-# --- architecture ---------------------------------------------------------------------------------------------------
-
-ARCHITECTURE = REPO_ROOT / "docs" / "architecture.md"
-
-
-def package_modules() -> dict[str, Path]:
-    """Every module of the package by dotted name relative to salesnb (packages by their __init__)."""
-    out = {}
-    for path in (REPO_ROOT / "salesnb").rglob("*.py"):
-        parts = path.relative_to(REPO_ROOT / "salesnb").with_suffix("").parts
-        if parts == ("__init__",) or "__pycache__" in parts:
-            continue
-        out[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
-    return out
-
-
-def layers() -> dict[str, int]:
-    text = ARCHITECTURE.read_text(encoding="utf-8")
-    table = {}
-    for row in re.finditer(r"^\| (\d) [^|]*\| (.*) \|$", text, re.M):
-        for name in re.findall(r"`([\w.]+)`", row[2]):
-            table[name] = int(row[1])
-    return table
-
-
-def layer_of(module: str, table: dict[str, int]) -> int:
-    """A module's layer: its own row, else its package's (every module in data/ is in layer 'data')."""
-    while module not in table:
-        assert "." in module, f"{module} is in no layer of docs/architecture.md"
-        module = module.rsplit(".", 1)[0]
-    return table[module]
-
-
-def test_every_module_is_in_the_architecture_page():
-    text = ARCHITECTURE.read_text(encoding="utf-8")
-    names = {n for cell in re.findall(r"^\| ([^|]*) \|", text, re.M) for n in re.findall(r"`([\w./]+)`", cell)}
-    table = layers()
-    for module in package_modules():
-        parts = module.split(".")
-        spelled = {module, "/".join(parts) + ".py", "/".join(parts) + "/"}
-        # a module of a subpackage (data/presets/format.py) may be covered by its package's row
-        if len(parts) > 2:
-            spelled.add("/".join(parts[:-1]) + "/")
-        assert spelled & names, f"{module} is not in the module table of docs/architecture.md"
-        layer_of(module, table)
-
-
-def test_imports_follow_the_layers_of_the_architecture_page():
-    table = layers()
-    text = ARCHITECTURE.read_text(encoding="utf-8")
-    allowed_upward = set(re.findall(r"^- `([\w.]+)` → `([\w.]+)`", text, re.M))
-    wrong = []
-    for module, path in package_modules().items():
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.ImportFrom) or not (node.module or "").startswith("salesnb"):
-                continue
-            targets = [node.module] if node.module != "salesnb" else [f"salesnb.{a.name}" for a in node.names]
-            for target in targets:
-                target = target.removeprefix("salesnb.")
-                if layer_of(target, table) > layer_of(module, table) and (module, target) not in allowed_upward:
-                    wrong.append(f"{module} (layer {layer_of(module, table)}) imports {target}")
-    assert not wrong
 
 
 # --- install routes -------------------------------------------------------------------------------------------------

@@ -12,10 +12,10 @@ import yaml
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from salesnb import funnel as fn
+from salesnb.analysis import funnel as fn
+from salesnb.analysis.metrics import Window
 from salesnb.config import REPO_ROOT
 from salesnb.data import from_frames, load_data
-from salesnb.metrics import Window
 from salesnb.params import Params, StageConfig, load_params
 from tests.renders import RENDERS
 
@@ -276,7 +276,7 @@ def test_cumulative_time_in_stage_matches_every_visit_by_hand():
 
 
 def test_moves_counted():
-    from salesnb.stages import move_counts
+    from salesnb.analysis.stages import move_counts
 
     data, stages = crm()
     moves = move_counts(data.stage_history, stages=stages).set_index("move")["deals"]

@@ -82,7 +82,7 @@ def test_rates_without_a_currency_column_are_refused(tmp_path, write_params):
 
 
 def test_the_audit_lists_each_currency_as_read_with_its_rate(mixed):
-    from salesnb.audit import data_audit
+    from salesnb.analysis.audit import data_audit
 
     data = load_data(mixed(fx={"USD": 7.0, "EUR": {"2025-02": 7.5}}))
     table = data_audit(data).currencies.set_index("currency")

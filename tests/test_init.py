@@ -12,14 +12,15 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from salesnb.checks import check_against_data
-from salesnb.cli import app
 from salesnb.config import REPO_ROOT
 from salesnb.data import read_canonical
 from salesnb.data.presets import effective_tables
 from salesnb.data.synonyms import propose, table_score
 from salesnb.errors import ParamsError
-from salesnb.initialise import (
+from salesnb.params import load_params
+from salesnb.run.checks import check_against_data
+from salesnb.run.cli import app
+from salesnb.run.initialise import (
     init,
     last_complete_quarter,
     order_from_history,
@@ -29,7 +30,10 @@ from salesnb.initialise import (
     typical_order,
     won_lost_by_words,
 )
-from salesnb.params import load_params
+
+# Module fixtures here are expensive (loads or renders): keep this file on one xdist worker, run together,
+# so each fixture is set up once.
+pytestmark = pytest.mark.xdist_group("init-fixtures")
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "exports"
 
@@ -435,7 +439,7 @@ def test_jiandaoyun_is_written_in_chinese(fixture_inits):
 
 
 def test_init_then_run_renders_all_five_reports_for_hubspot(fixture_inits, tmp_path):
-    from salesnb.runner import run
+    from salesnb.run.runner import run
 
     result = run(fixture_inits("hubspot").path, output_root=tmp_path / "outputs", progress=lambda _: None)
     assert result.ok, [(r.stem, r.error) for r in result.results if not r.ok]

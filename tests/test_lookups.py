@@ -6,8 +6,9 @@ import textwrap
 
 import pytest
 
-from salesnb.audit import data_audit
+from salesnb.analysis.audit import data_audit
 from salesnb.data import load_data, read_canonical
+from salesnb.data.presets import check_mapping
 from salesnb.errors import ParamsError
 from salesnb.params import load_params
 
@@ -174,7 +175,7 @@ def test_lookup_never_overwrites_a_constant(tmp_path):
         encoding="utf-8",
     )
     with pytest.raises(ParamsError, match=r"fills \['segment'\], which 'columns' or 'constants' already fill"):
-        load_params(path)
+        check_mapping(load_params(path))
 
 
 def test_lookup_keys_repeated_once_normalised_are_refused(tmp_path, write_params):

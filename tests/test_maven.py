@@ -3,10 +3,14 @@
 import pandas as pd
 import pytest
 
-from salesnb.audit import data_audit, reps_without_deals
+from salesnb.analysis.audit import data_audit, reps_without_deals
 from salesnb.config import REPO_ROOT
 from salesnb.data import load_data
 from salesnb.params import load_params
+
+# Module fixtures here are expensive (loads or renders): keep this file on one xdist worker, run together,
+# so each fixture is set up once.
+pytestmark = pytest.mark.xdist_group("maven-load")
 
 
 @pytest.fixture(scope="module")
@@ -79,8 +83,8 @@ def test_findings_state_the_figures(maven):
 
 
 def test_case_study_groups_count_only_reps_with_deals(maven):
-    from salesnb import casestudy
-    from salesnb.casestudy_text import findings
+    from salesnb.analysis import casestudy
+    from salesnb.analysis.casestudy_text import findings
 
     data, _ = maven
     d = casestudy.design(data, data.params.reports.case_study)

@@ -24,7 +24,7 @@ def maven_params(tmp_path: Path, data_dir: Path) -> Path:
 
 def salesnb(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "salesnb.cli", *args], capture_output=True, text=True, encoding="utf-8", timeout=300
+        [sys.executable, "-m", "salesnb.run.cli", *args], capture_output=True, text=True, encoding="utf-8", timeout=300
     )
 
 

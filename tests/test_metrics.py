@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from salesnb import metrics
+from salesnb.analysis import metrics
+from salesnb.analysis.metrics import Window
+from salesnb.analysis.stats import BetaPrior, fit_beta_binomial, holm_adjust, rate_test_p, shrunk_rate, wilson_interval
 from salesnb.data import from_frames
-from salesnb.metrics import Window
 from salesnb.params import Params, StageConfig
-from salesnb.stats import BetaPrior, fit_beta_binomial, holm_adjust, rate_test_p, shrunk_rate, wilson_interval
 
 STAGES = StageConfig(order=["Lead", "Won"], won="Won", lost="Lost")
 Q1 = Window("2025-Q1", date(2025, 1, 1), date(2025, 3, 31))

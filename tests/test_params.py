@@ -3,6 +3,7 @@ from datetime import date
 import pytest
 
 from salesnb.config import REPO_ROOT
+from salesnb.data.presets import check_mapping
 from salesnb.errors import ParamsError
 from salesnb.params import load_params, parse_period
 
@@ -47,7 +48,7 @@ def test_bad_language_value_is_named(write_params):
 def test_mapping_onto_unknown_canonical_column(write_params):
     path = write_params(data={"tables": {"deals": {"file": "d.csv", "columns": {"单号": "deal_idd"}}}})
     with pytest.raises(ParamsError, match=r"maps onto 'deal_idd'.*did you mean 'deal_id'"):
-        load_params(path)
+        check_mapping(load_params(path))
 
 
 def test_won_stage_must_be_in_order(write_params):

@@ -3,7 +3,7 @@
 import matplotlib as mpl
 import pytest
 
-from salesnb.plots import CJK_FONT_FAMILY, FONT_SCALE, PALETTE, SEABORN_THEME_RC
+from salesnb.render.plots import CJK_FONT_FAMILY, FONT_SCALE, PALETTE, SEABORN_THEME_RC
 
 
 def _changed_by(apply) -> dict:
@@ -29,7 +29,7 @@ def test_client_text_with_dollar_signs_is_drawn_as_written(tmp_path):
     import pandas as pd
 
     from salesnb import schema
-    from salesnb.plots import breakdown_bars, use_house_style
+    from salesnb.render.plots import breakdown_bars, use_house_style
 
     names = ["Li $Wei$", "Wu $\\frac{$", "A$B", schema.UNASSIGNED]
     frame = pd.DataFrame({"rep": names, "revenue": [1.0, 2.0, 3.0, 4.0], "win_rate": [0.1, 0.2, 0.3, 0.4]})

@@ -20,6 +20,7 @@ from salesnb.config import REPO_ROOT
 from salesnb.data import load_data
 from salesnb.data.presets import (
     PRESETS,
+    check_mapping,
     detect,
     effective_tables,
     installed_presets,
@@ -117,7 +118,9 @@ def unit_params(tmp_path: Path, folder: Path, tables: dict | None = None):
     }
     path = tmp_path / "unit_params.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    return load_params(path)
+    params = load_params(path)
+    check_mapping(params)  # what check/run do first: the preset resolved against the files
+    return params
 
 
 # --- Resolution: found / guessed / missing -------------------------------------------------------
@@ -476,7 +479,7 @@ def test_a_preset_file_of_ones_own_is_read_relative_to_the_params_file(crm, tmp_
     raw["data"]["preset"] = "missing.yaml"
     path.write_text(yaml.safe_dump(raw), encoding="utf-8")
     with pytest.raises(ParamsError, match="missing.yaml: preset file not found"):
-        load_params(path)
+        check_mapping(load_params(path))
 
 
 def test_an_invalid_preset_names_its_problem(tmp_path):
@@ -499,4 +502,4 @@ def test_params_module_does_not_import_the_presets():
 
 def test_a_crm_preset_with_a_database_source_is_refused(write_params):
     with pytest.raises(ParamsError, match="data.preset maven_crm recognises exported files"):
-        load_params(write_params(data={"preset": "maven_crm", "source": "db.duckdb"}))
+        check_mapping(load_params(write_params(data={"preset": "maven_crm", "source": "db.duckdb"})))

@@ -11,18 +11,24 @@ import pandas as pd
 import pytest
 import yaml
 
-from salesnb import audit as au
-from salesnb import diagnosis as dx
-from salesnb import forecast as fc
-from salesnb import funnel as fn
-from salesnb import funnel_text as fx
-from salesnb import metrics, schema
-from salesnb import targets as tg
-from salesnb import targets_text as tx
-from salesnb.casestudy import design, run_case_study
+from salesnb import schema
+from salesnb.analysis import audit as au
+from salesnb.analysis import diagnosis as dx
+from salesnb.analysis import diagnosis_text as dt
+from salesnb.analysis import forecast as fc
+from salesnb.analysis import funnel as fn
+from salesnb.analysis import funnel_text as fx
+from salesnb.analysis import metrics
+from salesnb.analysis import targets as tg
+from salesnb.analysis import targets_text as tx
+from salesnb.analysis.casestudy import design, run_case_study
 from salesnb.data import from_frames
 from salesnb.data.dataset import LoadReport, TableAccount
 from salesnb.params import Params
+
+# Module fixtures here are expensive (loads or renders): keep this file on one xdist worker, run together,
+# so each fixture is set up once.
+pytestmark = pytest.mark.xdist_group("real-shapes")
 
 STAGES = ["Lead", "Qualified", "Proposal", "Won"]
 REPS = [f"R{i:02d}" for i in range(1, 9)]
@@ -169,10 +175,10 @@ def test_unowned_deals_change_no_rep_figure_and_add_exactly_to_team_totals(both)
     team = db.team_breakdown.set_index("team")
     assert team.loc[schema.UNASSIGNED, "revenue"] == pytest.approx(won["amount"].sum())
     assert team.drop(index=schema.UNASSIGNED)["won"].tolist() == da.team_breakdown.set_index("team")["won"].tolist()
-    view = dx.scorecard_view(db.scorecard.with_unassigned, "en")
+    view = dt.scorecard_view(db.scorecard.with_unassigned, "en")
     assert view["rep"].iloc[-1] == schema.UNASSIGNED and pd.isna(view["revenue_rank"].iloc[-1])
     assert view["note"].iloc[-1].startswith("no owner; not ranked")
-    notes = dict(dx.kpi_notes(db, "en"))
+    notes = dict(dt.kpi_notes(db, "en"))
     assert notes["diag.unassigned_note"] == {"count": f"{len(extra)}", "deals": "1,040", "share": "23%"}
 
 
@@ -284,7 +290,7 @@ def test_lost_deals_without_close_date_count_in_conversion_not_in_cycle_times():
     audit = audited(data)
     assert audit.conversion == pytest.approx(deals["status"].eq(schema.WON).sum() / len(deals))
     diag = dx.diagnose(data)
-    notes = dict(dx.kpi_notes(diag, "en"))
+    notes = dict(dt.kpi_notes(diag, "en"))
     assert notes["diag.lost_undated"] == {"count": str(len(lost))}
     fun = fn.analyse_funnel(data)
     assert fx.to_close_note(fun)["lost"] == str(len(lost))
@@ -303,7 +309,7 @@ def test_deals_without_created_date_are_left_out_of_windows_by_creation_and_of_c
     window = diag.windows["current"]
     in_period = won[in_window(won["closed_at"], window)]
     assert len(in_period) > 0
-    notes = dict(dx.kpi_notes(diag, "en"))
+    notes = dict(dt.kpi_notes(diag, "en"))
     assert notes["diag.cycle_undated"] == {"count": str(len(in_period)), "period": "2025-Q4"}
     assert notes["diag.undated_many"] == {"count": str(len(won))}  # deals created and pipeline are not compared
     kpis = diag.kpis.set_index("kpi")["current"]
@@ -415,7 +421,7 @@ def test_a_single_rep_and_a_single_stage_besides_won():
     data = from_frames(params(stages={"order": ["Open", "Won"], "won": "Won", "lost": "Lost"}), frames)
     diag = dx.diagnose(data)
     assert diag.scorecard.summary["rep_id"].tolist() == ["R01"] and diag.strength_words.empty
-    assert dx.archetype_skip_reason(diag) == "diag.skip.activities"
+    assert dt.archetype_skip_reason(diag) == "diag.skip.activities"
     plan = tg.plan_targets(data)
     assert plan.split["target"].tolist() == [plan.team_target]
     assert plan.rep_model["share"].tolist() == pytest.approx([1.0])
@@ -460,7 +466,7 @@ def rendered(result) -> dict[str, str]:
 
 
 def test_reports_render_when_every_deal_is_still_open(tmp_path):
-    from salesnb.runner import run
+    from salesnb.run.runner import run
 
     params_path = write_company(tmp_path / "open", all_open(crm_frames(n=300)))
     result = run(params_path, output_root=tmp_path / "out", jobs=2, progress=lambda _: None)
@@ -476,7 +482,7 @@ def test_reports_render_when_every_deal_is_still_open(tmp_path):
 
 
 def test_reports_render_for_a_period_after_the_data_with_dollar_signs_in_rep_names(tmp_path):
-    from salesnb.runner import run
+    from salesnb.run.runner import run
 
     frames = crm_frames(n=300)
     frames["reps"] = frames["reps"].assign(name=["Li $Wei$", "Wu $\\frac{$", *frames["reps"]["name"].iloc[2:]])

@@ -17,7 +17,7 @@ import pytest
 
 from salesnb.config import NOTEBOOKS_DIR, REPO_ROOT
 from salesnb.errors import DataError, ParamsError
-from salesnb.runner import ensure_kernel, run, run_notebook
+from salesnb.run.runner import ensure_kernel, run, run_notebook
 from tests.renders import RENDERS, demo_params
 
 CODE_MARKERS = (
@@ -121,7 +121,7 @@ def test_failing_notebook_keeps_last_good_html(tmp_path, demo_dir):
         [
             sys.executable,
             "-m",
-            "salesnb.cli",
+            "salesnb.run.cli",
             "run",
             str(params),
             "--out",
@@ -151,7 +151,7 @@ def test_bad_params_fail_before_any_kernel(tmp_path):
     with pytest.raises(ParamsError):
         run(bad, output_root=tmp_path, progress=lambda _: None)
     assert not (tmp_path / "x").exists()
-    cli = subprocess.run([sys.executable, "-m", "salesnb.cli", "run", str(bad)], capture_output=True, text=True)
+    cli = subprocess.run([sys.executable, "-m", "salesnb.run.cli", "run", str(bad)], capture_output=True, text=True)
     assert cli.returncode == 2
     assert cli.stderr.count("\n") == 1 and "unknown key 'data.tabels'" in cli.stderr
     assert "Traceback" not in cli.stderr
@@ -161,7 +161,7 @@ def test_missing_column_fails_fast_in_cli(tmp_path, write_params):
     # No deal id column: the one column a deal cannot do without (an owner, dates, a status rule can be absent).
     (tmp_path / "deals.csv").write_text("rep_id,amount,status,created_at\nR1,5,won,2025-01-02\n", encoding="utf-8")
     cli = subprocess.run(
-        [sys.executable, "-m", "salesnb.cli", "run", str(write_params())], capture_output=True, text=True
+        [sys.executable, "-m", "salesnb.run.cli", "run", str(write_params())], capture_output=True, text=True
     )
     assert cli.returncode == 2 and "required column 'deal_id'" in cli.stderr and "Traceback" not in cli.stderr
 

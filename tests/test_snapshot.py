@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import yaml
 
-from salesnb import funnel as fn
+from salesnb.analysis import funnel as fn
 from salesnb.config import REPO_ROOT
 from salesnb.data import load_snapshot, read_canonical, save_snapshot
 from salesnb.params import load_params

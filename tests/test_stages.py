@@ -1,8 +1,8 @@
 import ibis
 import pandas as pd
 
+from salesnb.analysis.stages import classify_moves, move_counts
 from salesnb.params import StageConfig
-from salesnb.stages import classify_moves, move_counts
 
 STAGES = StageConfig(order=["A", "B", "C", "Won"], won="Won", lost="Lost")
 HISTORY = pd.DataFrame(

@@ -10,11 +10,11 @@ import pytest
 import yaml
 from openpyxl import load_workbook
 
-from salesnb import forecast as fc
-from salesnb import targets as tg
+from salesnb.analysis import forecast as fc
+from salesnb.analysis import targets as tg
+from salesnb.analysis.metrics import Window
 from salesnb.config import REPO_ROOT
 from salesnb.data import from_frames, load_data
-from salesnb.metrics import Window
 from salesnb.params import CommissionParams, Params, TargetsParams, load_params
 from tests.renders import RENDERS
 

@@ -1,9 +1,12 @@
 """Loading client data onto the canonical schema (docs/schema.md)."""
 
 from salesnb.data.dataset import (
+    SNAPSHOT_ID_ENV,
+    SNAPSHOT_ID_FILE,
     CrmData,
     LoadReport,
     TableAccount,
+    check_snapshot_id,
     from_frames,
     load_data,
     load_snapshot,
@@ -12,10 +15,13 @@ from salesnb.data.dataset import (
 )
 
 __all__ = [
+    "SNAPSHOT_ID_ENV",
+    "SNAPSHOT_ID_FILE",
     "CrmData",
-    "from_frames",
     "LoadReport",
     "TableAccount",
+    "check_snapshot_id",
+    "from_frames",
     "load_data",
     "load_snapshot",
     "read_canonical",

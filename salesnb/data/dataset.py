@@ -14,6 +14,7 @@ that each kernel rebuilds, so rows never leave the database.
 from __future__ import annotations
 
 import contextlib
+import os
 import pickle
 import re
 import urllib.parse
@@ -40,7 +41,13 @@ from salesnb.data.mapping import (
     union_parts,
 )
 from salesnb.data.parse import ParseOptions
-from salesnb.data.presets import PresetReport, is_preset_only, missing_file_message, resolve_tables
+from salesnb.data.presets import (
+    PresetReport,
+    check_mapping,
+    is_preset_only,
+    missing_file_message,
+    resolve_tables,
+)
 from salesnb.data.readers import ROW, SourceInfo, read_table_file, resolve_file, sha256_of, sheet_hint
 from salesnb.data.validate import (
     CURRENCY,
@@ -66,7 +73,7 @@ from salesnb.labels import reason_label
 from salesnb.params import Params, TableSource
 
 if TYPE_CHECKING:
-    from salesnb.anonymise import Anonymised
+    from salesnb.data.anonymise import Anonymised
 
 # Tables are loaded in this order so that each can check ids against the ones before.
 LOAD_ORDER = ("reps", "deals", "stage_history", "activities", "targets", "surveys", "costs")
@@ -112,7 +119,7 @@ class LoadReport:
     remote: bool = False  # a database source: the clean tables are rebuilt over it, never copied
     loaded_at: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
     preset: PresetReport | None = None  # what a CRM preset found, guessed and missed (None: generic)
-    anonymised: Anonymised | None = None  # names replaced by pseudonyms (salesnb.anonymise); None: as read
+    anonymised: Anonymised | None = None  # names replaced by pseudonyms (salesnb.data.anonymise); None: as read
 
 
 @dataclass
@@ -179,11 +186,11 @@ class CrmData:
 def load_data(params: Params) -> CrmData:
     """Read, map and validate every configured table; raise DataError on a fatal problem.
 
-    With ``anonymise`` on, names are replaced as a run does (salesnb.anonymise).
+    With ``anonymise`` on, names are replaced as a run does (salesnb.data.anonymise).
     """
     canonical, report = read_canonical(params)
     if params.anonymise.enabled:
-        from salesnb.anonymise import anonymise
+        from salesnb.data.anonymise import anonymise
 
         canonical, report = anonymise(params, canonical, report)
     return CrmData(params, canonical.con, report, tuple(canonical.tables), canonical=canonical)
@@ -218,6 +225,7 @@ def read_canonical(params: Params, *, account: bool = True) -> tuple[Canonical, 
     nothing is counted or materialised: the clean tables are expressions over the source.
     """
     tables, preset_report = resolve_tables(params)
+    check_mapping(params, tables)  # before anything is read: a mapping mistake is a params mistake
     workspace = Workspace(params.data.engine)
     database = None
     try:
@@ -846,6 +854,29 @@ def save_snapshot(canonical: Canonical, report: LoadReport, directory: Path) -> 
                 rows.to_parquet(directory / EXCLUDED_DIR / f"{name}.parquet")
     (directory / SNAPSHOT_FILE).write_bytes(pickle.dumps(report))
     return directory
+
+
+# The snapshot's run id: written into the snapshot by the runner, passed to its kernels, checked on opening.
+SNAPSHOT_ID_FILE = "snapshot_id"
+SNAPSHOT_ID_ENV = "SALESNB_SNAPSHOT_ID"
+
+
+def check_snapshot_id(snapshot_dir: str | Path) -> None:
+    """Refuse a snapshot that the run driving this kernel did not write.
+
+    The runner passes its snapshot's id in ``SALESNB_SNAPSHOT_ID``; outside the runner
+    (the variable unset) there is nothing to compare and any snapshot is accepted.
+    """
+    expected = os.environ.get(SNAPSHOT_ID_ENV)
+    if not expected:
+        return
+    id_file = Path(snapshot_dir) / SNAPSHOT_ID_FILE
+    found = id_file.read_text(encoding="utf-8").strip() if id_file.is_file() else ""
+    if found != expected:
+        raise DataError(
+            f"{snapshot_dir}: this data snapshot was not written by the current run (id {found or 'missing'}, "
+            f"expected {expected}); the report would show other data than the run checked. Run the report again."
+        )
 
 
 def load_snapshot(params: Params, directory: Path) -> CrmData:

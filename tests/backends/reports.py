@@ -25,7 +25,7 @@ ATOL = 1e-12
 
 
 def _audit(data: CrmData) -> dict[str, object]:
-    from salesnb.audit import data_audit
+    from salesnb.analysis.audit import data_audit
 
     audit = data_audit(data)
     out = {
@@ -38,7 +38,7 @@ def _audit(data: CrmData) -> dict[str, object]:
 
 
 def _diagnosis(data: CrmData) -> dict[str, object]:
-    from salesnb import diagnosis as dx
+    from salesnb.analysis import diagnosis as dx
 
     diag = dx.diagnose(data)
     out: dict[str, object] = dict(diag.tables())
@@ -55,7 +55,7 @@ def _diagnosis(data: CrmData) -> dict[str, object]:
 
 
 def _targets(data: CrmData) -> dict[str, object]:
-    from salesnb.targets import plan_targets
+    from salesnb.analysis.targets import plan_targets
 
     plan = plan_targets(data)
     out: dict[str, object] = dict(plan.tables())
@@ -77,7 +77,7 @@ def _targets(data: CrmData) -> dict[str, object]:
 
 
 def _funnel(data: CrmData) -> dict[str, object]:
-    from salesnb.funnel import analyse_funnel
+    from salesnb.analysis.funnel import analyse_funnel
 
     fun = analyse_funnel(data)
     out: dict[str, object] = dict(fun.tables())
@@ -95,7 +95,7 @@ def _funnel(data: CrmData) -> dict[str, object]:
 
 
 def _case_study(data: CrmData) -> dict[str, object]:
-    from salesnb.casestudy import run_case_study
+    from salesnb.analysis.casestudy import run_case_study
 
     study = run_case_study(data)
     out: dict[str, object] = dict(study.tables())

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from salesnb.pdf import find_chromium
+from salesnb.render.pdf import find_chromium
 from tests.renders import RENDERS
 
 pytestmark = pytest.mark.xdist_group(RENDERS)
@@ -204,7 +204,7 @@ def test_chinese_index_and_reports_fit_a_phone(browser, demo_zh_run):
 
 
 def test_report_prints_to_pdf_with_chromium(demo_en_run, tmp_path):
-    from salesnb.pdf import html_to_pdf
+    from salesnb.render.pdf import html_to_pdf
 
     chromium = find_chromium()
     if chromium is None:

@@ -1,8 +1,8 @@
 """Calibration of the case-study report's claims (report 04).
 
 Claims simulated, through the functions the report calls on its rep × month cells
-(:func:`salesnb.casestudy.did_cells`, :func:`~salesnb.casestudy.pre_trend_cells`,
-:func:`~salesnb.casestudy.its_fit`, and :func:`~salesnb.casestudy.verdict` for what the report says):
+(:func:`salesnb.analysis.casestudy.did_cells`, :func:`~salesnb.analysis.casestudy.pre_trend_cells`,
+:func:`~salesnb.analysis.casestudy.its_fit`, and :func:`~salesnb.analysis.casestudy.verdict` for what the report says):
 
 - **DiD effect** — "rose / fell by …" is claimed when the design can reach alpha, p < alpha and the
   interval excludes zero. A false alarm is that claim with nothing planted; coverage is the share of
@@ -25,7 +25,7 @@ import functools
 import numpy as np
 import pandas as pd
 
-from salesnb import casestudy as cs
+from salesnb.analysis import casestudy as cs
 from tests.calibration.common import Check, assert_checks, coverage_check, false_alarm_check
 
 ALPHA = 0.05
@@ -41,7 +41,7 @@ MONTHS = pd.date_range("2024-01-01", periods=24, freq="MS")  # 12 before, 12 aft
 
 
 def panel(rng: np.random.Generator, *, teams: int, reps: int, effect: float, by: str = "team") -> pd.DataFrame:
-    """Rep × month cells of one simulated study, in the layout of :func:`salesnb.casestudy.cells`.
+    """Rep × month cells of one simulated study, in the layout of :func:`salesnb.analysis.casestudy.cells`.
 
     ``by="team"`` treats half the teams; ``by="rep"`` treats half the reps of every team (a pilot).
     """

@@ -24,9 +24,9 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from salesnb import funnel as fn
-from salesnb import funnel_text as fx
-from salesnb.metrics import Window
+from salesnb.analysis import funnel as fn
+from salesnb.analysis import funnel_text as fx
+from salesnb.analysis.metrics import Window
 from salesnb.params import FunnelParams, StageConfig
 from tests.calibration.common import (
     Check,
@@ -56,7 +56,7 @@ def simulate(
     unowned: int = 150,
     dated: bool = True,
 ) -> pd.DataFrame:
-    """Per-deal rows as :func:`salesnb.funnel.deal_rows` returns them.
+    """Per-deal rows as :func:`salesnb.analysis.funnel.deal_rows` returns them.
 
     ``teams`` maps a team to its reps' deal counts over nine months; the first rep of ``young_team``
     (or of the last team) joined 60 days before the end. ``planted`` = {"team", "step", "p"} gives one

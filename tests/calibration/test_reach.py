@@ -28,9 +28,9 @@ import math
 import numpy as np
 import pandas as pd
 
-from salesnb import forecast as fc
-from salesnb import targets as tg
-from salesnb.metrics import Window
+from salesnb.analysis import forecast as fc
+from salesnb.analysis import targets as tg
+from salesnb.analysis.metrics import Window
 from salesnb.params import TargetsParams
 from tests.calibration.common import Check, assert_checks, false_alarm_check
 

@@ -1,7 +1,7 @@
 """Calibration of the diagnosis report's rep standout claim (report 01).
 
-Claim simulated, through the same decision the report makes (:func:`salesnb.diagnosis.rate_reps`,
-which :func:`salesnb.diagnosis.rep_scorecard` calls on the per-rep frame it aggregates):
+Claim simulated, through the same decision the report makes (:func:`salesnb.analysis.diagnosis.rate_reps`,
+which :func:`salesnb.analysis.diagnosis.rep_scorecard` calls on the per-rep frame it aggregates):
 
 - **rep standout** — a rep named above or below the team's win rate (findings, scorecard "Win rate
   vs team" column, the training action). The rule: the chi-square omnibus test over reps with enough
@@ -26,9 +26,9 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from salesnb import diagnosis as dx
+from salesnb.analysis import diagnosis as dx
+from salesnb.analysis.metrics import Window
 from salesnb.data import from_frames
-from salesnb.metrics import Window
 from salesnb.params import Params
 from tests.calibration.common import (
     Check,

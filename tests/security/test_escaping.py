@@ -24,9 +24,13 @@ import yaml
 from openpyxl import load_workbook
 
 from salesnb.config import NOTEBOOKS_DIR, REPO_ROOT
-from salesnb.html import notebook_to_html
 from salesnb.params import Params, Period
-from salesnb.runner import run, write_index
+from salesnb.render.html import notebook_to_html
+from salesnb.run.runner import run, write_index
+
+# Module fixtures here are expensive (loads or renders): keep this file on one xdist worker, run together,
+# so each fixture is set up once.
+pytestmark = pytest.mark.xdist_group("escaping-run")
 
 # Each field gets its own alert number, so a test can tell which field reached which page.
 CLIENT = "Q4<img src=x onerror=alert(1)> & 'c'"

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from salesnb.report import Report, write_csv, write_xlsx
+from salesnb.render.report import Report, write_csv, write_xlsx
 from salesnb.safety import neutralise_cell, neutralise_formulas
 
 FORMULAS = ['=HYPERLINK("http://x","y")', "=cmd|' /C calc'!A0", "+1+1", "-1+1", "@SUM(A1)", "\t=1", "\r=1"]

@@ -9,7 +9,7 @@ import yaml
 
 from salesnb.config import REPO_ROOT
 from salesnb.errors import SalesnbError
-from salesnb.runner import run
+from salesnb.run.runner import run
 from salesnb.safety import MAX_NAME_LENGTH, confined, safe_folder_name
 
 TRAVERSAL = ["../../../escaped", "..", ".", "a/b", "C:\\x", "C:", "\x00", "a\x00b", "/etc", "\\\\server\\share"]

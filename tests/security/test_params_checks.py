@@ -12,8 +12,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from salesnb.cli import app
 from salesnb.config import REPO_ROOT
+from salesnb.run.cli import app
 
 STAGES = {"order": ["Prospecting", "Qualification", "Proposal", "Negotiation", "Won"], "won": "Won", "lost": "Lost"}
 
@@ -280,7 +280,7 @@ def test_check_leaves_no_file_behind(tmp_path, tiny_demo):
     path.write_text(yaml.safe_dump({**raw, "client": client}, allow_unicode=True), encoding="utf-8")
     before, data_before = tree(tmp_path), tree(tiny_demo)
     result = subprocess.run(
-        [sys.executable, "-m", "salesnb.cli", "check", str(path)],
+        [sys.executable, "-m", "salesnb.run.cli", "check", str(path)],
         cwd=work,
         env={**os.environ, "TMPDIR": str(temp)},
         capture_output=True,

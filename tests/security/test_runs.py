@@ -22,20 +22,22 @@ import yaml
 
 from salesnb.config import REPO_ROOT
 from salesnb.errors import DataError, SalesnbError
-from salesnb.runner import (
+from salesnb.data import SNAPSHOT_ID_ENV, SNAPSHOT_ID_FILE, check_snapshot_id
+from salesnb.run.runner import (
     KERNEL_DIR_MAX,
     KERNEL_DIR_PREFIX,
     LOCK_INFO_FILE,
-    SNAPSHOT_ID_ENV,
-    SNAPSHOT_ID_FILE,
     STAGING_MARK,
     _remove_leftovers,
-    check_snapshot_id,
     make_kernel_dir,
     run,
 )
 
-CLI = [sys.executable, "-m", "salesnb.cli", "run"]
+# Module fixtures here are expensive (loads or renders): keep this file on one xdist worker, run together,
+# so each fixture is set up once.
+pytestmark = pytest.mark.xdist_group("security-runs")
+
+CLI = [sys.executable, "-m", "salesnb.run.cli", "run"]
 # client and period of params/demo.yaml: the output folder is <out>/demo/2025-Q4
 SET_PARTS = ("demo", "2025-Q4")
 
@@ -142,7 +144,7 @@ def tiny_notebook(path: Path, code: str) -> None:
 DIAGNOSIS_STUB = """\
 import os
 import pandas as pd
-from salesnb.report import open_report
+from salesnb.render.report import open_report
 assert os.path.isabs(params_path) and os.path.isabs(snapshot_dir), (params_path, snapshot_dir)
 assert open(os.path.join(snapshot_dir, "snapshot_id")).read() == os.environ["SALESNB_SNAPSHOT_ID"]
 report = open_report("diagnosis", params_path, snapshot_dir)
@@ -274,7 +276,7 @@ def test_sigkill_mid_run_leaves_previous_set_byte_identical(previous_set, work, 
 HOLD_LOCK = """\
 import sys, time
 from pathlib import Path
-from salesnb.runner import output_lock
+from salesnb.run.runner import output_lock
 with output_lock(Path(sys.argv[1])):
     print("locked", flush=True)
     time.sleep(float(sys.argv[2]))

@@ -12,6 +12,7 @@ its columns, and the audit shows what was found, guessed and missing.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -198,3 +199,68 @@ def download_hint(params: Params) -> str:
         return load_preset(params.data.preset, relative_to=relative_to).download
     except ParamsError:
         return ""
+
+
+def check_mapping(params: Params, tables: Mapping[str, TableSource] | None = None) -> None:
+    """The merged tables (preset and params) name canonical columns, each filled once; ParamsError if not.
+
+    Runs before any data is read (:func:`resolve_tables`), so ``check`` and ``run`` stop on a mapping
+    mistake before any kernel starts.
+    """
+    path = params.source_path or Path("params")
+    tables = effective_tables(params) if tables is None else tables
+    for name, source in tables.items():
+        if not source.parts and source.file is None and source.table is None:
+            raise ParamsError(
+                f"{path}: data.tables.{name} needs 'file' (a CSV/XLSX/Parquet file), 'table' "
+                f"(a table of data.source) or 'parts'; preset '{params.data.preset}' gives none."
+            )
+        if source.status_from and name != "deals":
+            raise ParamsError(f"{path}: data.tables.{name}.status_from: status rules apply to the deals table only.")
+        if not source.parts:
+            _check_mapped_source(path, name, source, f"data.tables.{name}")
+        for i, part in enumerate(source.parts):
+            if part.file is None and part.table is None:
+                raise ParamsError(f"{path}: data.tables.{name}.parts[{i}] needs 'file' or 'table'.")
+            _check_mapped_source(path, name, part, f"data.tables.{name}.parts[{i}]")
+    if "deals" not in tables:
+        raise ParamsError(f"{path}: data.tables has no 'deals' entry; the deals table is required.")
+
+
+def _check_mapped_source(path: Path, name: str, source: TableSource, where: str) -> None:
+    """The canonical columns one file (or one part) maps onto exist, and each is filled once."""
+    spec = schema.TABLES[name]
+    mapped = [t for value in source.columns.values() for t in ([value] if isinstance(value, str) else value)]
+    melted = ["stage", source.melt.into] if source.melt else []
+    targets = mapped + melted + list(source.constants)
+    targets += [canonical for lookup in source.lookups for canonical in lookup.columns.values()]
+    for target in targets:
+        if target not in spec.columns:
+            close = difflib.get_close_matches(target, list(spec.columns), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise ParamsError(
+                f"{path}: {where} maps onto '{target}', which is not a column of the "
+                f"canonical '{name}' table{hint}; its columns are {', '.join(spec.columns)}."
+            )
+    for lookup in source.lookups:
+        clash = sorted(set(lookup.columns.values()) & (set(mapped) | set(source.constants)))
+        if clash:
+            raise ParamsError(
+                f"{path}: {where}: lookup from {lookup.file} fills {clash}, which "
+                "'columns' or 'constants' already fill; a lookup never overwrites them — drop one of the two."
+            )
+    doubled = {t for t in mapped if mapped.count(t) > 1}
+    if doubled:
+        raise ParamsError(
+            f"{path}: {where}.columns maps several client columns onto {sorted(doubled)}; "
+            "each canonical column takes one client column."
+        )
+    both = sorted(set(melted) & (set(mapped) | set(source.constants)))
+    if both:
+        raise ParamsError(
+            f"{path}: {where}.melt fills {both} from the melted columns, which 'columns' or 'constants' "
+            "also fill; drop one of the two."
+        )
+    for column in source.values:
+        if column not in spec.columns:
+            raise ParamsError(f"{path}: {where}.values names '{column}', which is not a canonical column of '{name}'.")

@@ -4,9 +4,9 @@
   the reports print, taken from the label table (:mod:`salesnb.labels`) in each language;
 - ``docs/schema.md``: the canonical tables and columns (:mod:`salesnb.schema`);
 - ``docs/params.md`` and ``docs/params.schema.json``: every key of a params file, from the pydantic
-  models of :mod:`salesnb.params` (see :mod:`salesnb.params_schema`).
+  models of :mod:`salesnb.params` (see :mod:`salesnb.run.params_schema`).
 
-``python -m salesnb.docs`` (``make docs``) rewrites them; ``tests/test_docs.py`` fails when a
+``python -m salesnb.run.docs`` (``make docs``) rewrites them; ``tests/test_docs.py`` fails when a
 committed page differs from what this module generates.
 
 >>> "won / (won + lost)" in metrics_markdown("en")
@@ -74,7 +74,7 @@ SECTIONS: tuple[Section, ...] = (
                     "reopen, late entry (first row not at the first stage)",
                     "按 entered_at 将每条 stage_history 与该商机上一条比较：跳过、回退、重开、中途进入（首条不在第一阶段）",
                 ),
-                "salesnb.stages.move_counts",
+                "salesnb.analysis.stages.move_counts",
             ),
         ),
     ),
@@ -83,32 +83,38 @@ SECTIONS: tuple[Section, ...] = (
         "01_diagnosis",
         ("diag.definitions", "diag.customers_note", "diag.attrition_note"),
         (
-            Metric("kpi.revenue", f"Σ amount {WON_IN_W}", "salesnb.metrics.deal_kpis"),
+            Metric("kpi.revenue", f"Σ amount {WON_IN_W}", "salesnb.analysis.metrics.deal_kpis"),
             Metric(
                 "kpi.win_rate",
                 _w(
                     "won / (won + lost) [closed_at ∈ W], Wilson 95 % interval",
                     "won / (won + lost) [closed_at ∈ W]，Wilson 95% 区间",
                 ),
-                "salesnb.metrics.deal_kpis",
+                "salesnb.analysis.metrics.deal_kpis",
             ),
-            Metric("kpi.avg_deal_size", f"mean(amount) {WON_IN_W}", "salesnb.metrics.deal_kpis"),
-            Metric("kpi.median_cycle_days", f"median(closed_at − created_at) {WON_IN_W}", "salesnb.metrics.deal_kpis"),
-            Metric("kpi.mean_cycle_days", f"mean(closed_at − created_at) {WON_IN_W}", "salesnb.metrics.deal_kpis"),
+            Metric("kpi.avg_deal_size", f"mean(amount) {WON_IN_W}", "salesnb.analysis.metrics.deal_kpis"),
+            Metric(
+                "kpi.median_cycle_days",
+                f"median(closed_at − created_at) {WON_IN_W}",
+                "salesnb.analysis.metrics.deal_kpis",
+            ),
+            Metric(
+                "kpi.mean_cycle_days", f"mean(closed_at − created_at) {WON_IN_W}", "salesnb.analysis.metrics.deal_kpis"
+            ),
             Metric(
                 "kpi.deals_created",
                 _w("count [created_at ∈ W], any status", "count [created_at ∈ W]，任意状态"),
-                "salesnb.metrics.deal_kpis",
+                "salesnb.analysis.metrics.deal_kpis",
             ),
             Metric(
                 "kpi.pipeline_created",
                 _w("Σ amount [created_at ∈ W], any status", "Σ amount [created_at ∈ W]，任意状态"),
-                "salesnb.metrics.deal_kpis",
+                "salesnb.analysis.metrics.deal_kpis",
             ),
             Metric(
                 "cust.active_customers",
                 f"count distinct account_id {WON_IN_W}",
-                "salesnb.metrics.buying_accounts",
+                "salesnb.analysis.metrics.buying_accounts",
             ),
             Metric(
                 "kpi.new_customers",
@@ -116,7 +122,7 @@ SECTIONS: tuple[Section, ...] = (
                     "count account_id whose first won deal (all history) has closed_at ∈ W",
                     "count account_id，其首次赢单（全部历史）的 closed_at ∈ W",
                 ),
-                "salesnb.metrics.new_customers",
+                "salesnb.analysis.metrics.new_customers",
             ),
             Metric(
                 "cust.retention",
@@ -125,7 +131,7 @@ SECTIONS: tuple[Section, ...] = (
                     "W′ = the previous window (left empty when the data cover < 90 % of W′)",
                     "|A(W′) ∩ A(W)| / |A(W′)|；A = 窗口内有赢单关闭的客户，W′ = 上一窗口（数据覆盖 W′ 不足 90% 时留空）",
                 ),
-                "salesnb.metrics.retention",
+                "salesnb.analysis.metrics.retention",
             ),
             Metric(
                 "cust.repeat_purchase",
@@ -133,7 +139,7 @@ SECTIONS: tuple[Section, ...] = (
                     "accounts with ≥ 2 won deals / accounts with ≥ 1, closed_at up to the end of W",
                     "赢单 ≥ 2 次的客户 / 赢单 ≥ 1 次的客户，closed_at 截至 W 末",
                 ),
-                "salesnb.metrics.repeat_purchase_rate",
+                "salesnb.analysis.metrics.repeat_purchase_rate",
             ),
             Metric(
                 "cust.cac",
@@ -141,7 +147,7 @@ SECTIONS: tuple[Section, ...] = (
                     "Σ costs.amount [cost period inside W] / new customers",
                     "Σ costs.amount [成本期间在 W 内] / 新客户数",
                 ),
-                "salesnb.diagnosis.customer_health",
+                "salesnb.analysis.diagnosis.customer_health",
             ),
             Metric(
                 "cust.clv_estimate",
@@ -150,12 +156,12 @@ SECTIONS: tuple[Section, ...] = (
                     "r = retention of those 12 months against the 12 before",
                     "近 12 个月每个成交客户的赢单收入 × min(1 / (1 − r), 10)，r = 该 12 个月相对此前 12 个月的留存率",
                 ),
-                "salesnb.diagnosis.customer_health",
+                "salesnb.analysis.diagnosis.customer_health",
             ),
             Metric(
                 "kpi.activities",
                 _w("count activities [occurred_at ∈ W], also per type", "count activities [occurred_at ∈ W]，并按类型"),
-                "salesnb.metrics.activity_counts",
+                "salesnb.analysis.metrics.activity_counts",
             ),
             Metric(
                 "kpi.csat",
@@ -163,7 +169,7 @@ SECTIONS: tuple[Section, ...] = (
                     "mean(score × 100 / scale) [surveyed_at ∈ W]; score as given where there is no scale",
                     "mean(score × 100 / scale) [surveyed_at ∈ W]；无 scale 时取原分数",
                 ),
-                "salesnb.metrics.csat",
+                "salesnb.analysis.metrics.csat",
             ),
             Metric(
                 "kpi.attainment",
@@ -172,7 +178,7 @@ SECTIONS: tuple[Section, ...] = (
                     "rep rows when there are any, else team rows",
                     "收入 / Σ targets.value [metric = revenue，目标期间在 W 内]；有销售级目标时用销售级，否则用团队级",
                 ),
-                "salesnb.metrics.revenue_targets",
+                "salesnb.analysis.metrics.revenue_targets",
             ),
             Metric(
                 "kpi.attrition",
@@ -181,7 +187,7 @@ SECTIONS: tuple[Section, ...] = (
                     "annualised × 365.25 / days of W",
                     "left_at ∈ W 的销售数 / W 内每日在职人数（hired_at ≤ 当日 ≤ left_at）的平均；年化 × 365.25 / W 的天数",
                 ),
-                "salesnb.metrics.rep_attrition",
+                "salesnb.analysis.metrics.rep_attrition",
             ),
             Metric(
                 _w("Window coverage", "窗口覆盖率"),
@@ -190,7 +196,7 @@ SECTIONS: tuple[Section, ...] = (
                     "covered < 90 % shows “–” with the reason",
                     "W 中位于数据最早与最晚日期之间的天数 / W 的天数；覆盖不足 90% 的对比窗口显示“–”并说明原因",
                 ),
-                "salesnb.metrics.window_coverage",
+                "salesnb.analysis.metrics.window_coverage",
             ),
         ),
     ),
@@ -205,7 +211,7 @@ SECTIONS: tuple[Section, ...] = (
                     "each month = mean of the last period's months × (1 + uplift)",
                     "每月 = 上一期各月平均 ×（1 + uplift）",
                 ),
-                "salesnb.forecast.last_period_uplift",
+                "salesnb.analysis.forecast.last_period_uplift",
             ),
             Metric(
                 _w("Weighted moving average", "加权移动平均"),
@@ -213,7 +219,7 @@ SECTIONS: tuple[Section, ...] = (
                     "each month = Σ wᵢ · xₜ₋ᵢ / Σ wᵢ, w₁ for the latest month",
                     "每月 = Σ wᵢ · xₜ₋ᵢ / Σ wᵢ，w₁ 对应最近一个月",
                 ),
-                "salesnb.forecast.weighted_average",
+                "salesnb.analysis.forecast.weighted_average",
             ),
             Metric(
                 "col.mape",
@@ -221,7 +227,7 @@ SECTIONS: tuple[Section, ...] = (
                     "mean over held-out periods of |actual − forecast| / actual",
                     "各留出期 |实际 − 预测| / 实际 的平均",
                 ),
-                "salesnb.forecast.baselines",
+                "salesnb.analysis.forecast.baselines",
             ),
             Metric(
                 "tgt.team",
@@ -229,7 +235,7 @@ SECTIONS: tuple[Section, ...] = (
                     "forecast × (1 + stretch), rounded to a multiple of `rounding`",
                     "预测 ×（1 + stretch），取整到 `rounding` 的倍数",
                 ),
-                "salesnb.targets.plan_targets",
+                "salesnb.analysis.targets.plan_targets",
             ),
             Metric(
                 "col.probability",
@@ -240,7 +246,7 @@ SECTIONS: tuple[Section, ...] = (
                     "P(实际 ≥ 目标)，(log(实际 / 预测) − 偏差) / s 服从自由度 n − 1 的 t 分布，"
                     "s = n ≥ 3 个回测对数误差的 SD × √(1 + 1/n)；否则为 s = 0.15 的正态分布（假定，并在报告中说明）",
                 ),
-                "salesnb.forecast.reach_probability",
+                "salesnb.analysis.forecast.reach_probability",
             ),
             Metric(
                 "tgt.pacing",
@@ -251,7 +257,7 @@ SECTIONS: tuple[Section, ...] = (
                     "预计 = 至今收入 / 已过工作日 × 期间工作日；每日所需 = (收入目标 − 至今收入) / 剩余工作日；"
                     "目标取目标表中该期间的收入目标",
                 ),
-                "salesnb.targets.pacing",
+                "salesnb.analysis.targets.pacing",
             ),
         ),
     ),
@@ -275,12 +281,12 @@ SECTIONS: tuple[Section, ...] = (
                     "a stage_history row at stage k, or (stages.skipped = count_as_passed) at a later stage",
                     "在阶段 k 有 stage_history 记录，或（stages.skipped = count_as_passed）在其后任一阶段有记录",
                 ),
-                "salesnb.funnel.deal_facts",
+                "salesnb.analysis.funnel.deal_facts",
             ),
             Metric(
                 "col.resolved",
                 _w("reached k and (reached k + 1 or lost at k)", "到达 k 且（到达 k + 1 或在 k 输单）"),
-                "salesnb.funnel.funnel_table",
+                "salesnb.analysis.funnel.funnel_table",
             ),
             Metric(
                 "col.open",
@@ -288,7 +294,7 @@ SECTIONS: tuple[Section, ...] = (
                     "reached k, open, not past k: never counted as a drop-out",
                     "到达 k、仍在进行且未越过 k：从不计为流失",
                 ),
-                "salesnb.funnel.funnel_table",
+                "salesnb.analysis.funnel.funnel_table",
             ),
             Metric(
                 "col.next_step",
@@ -296,7 +302,7 @@ SECTIONS: tuple[Section, ...] = (
                     "reached k + 1 / resolved at k, Wilson 95 % interval",
                     "到达 k + 1 / 在 k 已有结果，Wilson 95% 区间",
                 ),
-                "salesnb.funnel.funnel_table",
+                "salesnb.analysis.funnel.funnel_table",
             ),
             Metric(
                 _w("Cumulative conversion", "累计转化率"),
@@ -304,7 +310,7 @@ SECTIONS: tuple[Section, ...] = (
                     "reached k / (reached the first stage − still open before k); last stage: won / (won + lost)",
                     "到达 k / (到达第一阶段 − 在 k 之前仍在进行)；最后一阶段即 won / (won + lost)",
                 ),
-                "salesnb.funnel.funnel_table",
+                "salesnb.analysis.funnel.funnel_table",
             ),
             Metric(
                 _w("Eventual conversion", "最终转化率"),
@@ -315,7 +321,7 @@ SECTIONS: tuple[Section, ...] = (
                     "F_推进 / (F_推进 + F_输单)：推进与输单（竞争事件）的 Aalen–Johansen 累积发生率，"
                     "进行中商机在截至日删失；有效样本量上的 Wilson 区间",
                 ),
-                "salesnb.funnel.cumulative_incidence",
+                "salesnb.analysis.funnel.cumulative_incidence",
             ),
             Metric(
                 "fun.bottlenecks",
@@ -326,7 +332,7 @@ SECTIONS: tuple[Section, ...] = (
                     "每期增益 = 到达 k 的商机 × (基准 − 转化率) × k 之后的赢率 × 平均赢单金额 × 期间长度 / 所用商机的月数；"
                     "基准 = 各销售收缩转化率的第 75 百分位，或 reports.funnel.target_conversion",
                 ),
-                "salesnb.funnel.bottlenecks",
+                "salesnb.analysis.funnel.bottlenecks",
             ),
             Metric(
                 "fun.time",
@@ -335,7 +341,7 @@ SECTIONS: tuple[Section, ...] = (
                     "p90); cumulative: Σ over every visit to k",
                     "下一个到访阶段的首次进入 − k 的首次进入（已离开 k 的商机；中位数、p75、p90）；累计：k 每次停留之和",
                 ),
-                "salesnb.funnel.time_in_stage",
+                "salesnb.analysis.funnel.time_in_stage",
             ),
             Metric(
                 "fun.stuck",
@@ -346,7 +352,7 @@ SECTIONS: tuple[Section, ...] = (
                     "仍在进行且在当前阶段的天数 > 已离开该阶段商机停留天数的分位数 q（reports.funnel.stuck_quantile，"
                     "默认 0.9）；无阶段历史时：自 created_at 起的天数 > closed_at − created_at 的分位数 q",
                 ),
-                "salesnb.funnel.stuck_deals",
+                "salesnb.analysis.funnel.stuck_deals",
             ),
             Metric(
                 "col.won_of_resolved",
@@ -354,7 +360,7 @@ SECTIONS: tuple[Section, ...] = (
                     "won / (won + lost) of a creation-month cohort, shown once ≤ 10 % of it is still open",
                     "某创建月份队列的 won / (won + lost)，仅在仍在进行的比例 ≤ 10% 时显示",
                 ),
-                "salesnb.funnel.cohort_funnel",
+                "salesnb.analysis.funnel.cohort_funnel",
             ),
             Metric(
                 "fun.velocity",
@@ -363,7 +369,7 @@ SECTIONS: tuple[Section, ...] = (
                     "end; win rate, size and cycle over the 6 months before",
                     "进行中商机数 × 赢率 × 平均赢单金额 / 平均周期天数，按团队、按月末；赢率、金额与周期取此前 6 个月",
                 ),
-                "salesnb.funnel.velocity",
+                "salesnb.analysis.funnel.velocity",
             ),
         ),
     ),
@@ -378,7 +384,7 @@ SECTIONS: tuple[Section, ...] = (
                     "per closed deal: 1 if won else 0, dated by created_at",
                     "每个已关闭商机：赢单为 1，否则为 0，按 created_at 归期",
                 ),
-                "salesnb.casestudy.observations",
+                "salesnb.analysis.casestudy.observations",
             ),
             Metric(
                 "cs.kpi.cycle_days",
@@ -386,12 +392,12 @@ SECTIONS: tuple[Section, ...] = (
                     "per won deal: closed_at − created_at in days (> 0), dated by created_at",
                     "每个赢单：closed_at − created_at（天，> 0），按 created_at 归期",
                 ),
-                "salesnb.casestudy.observations",
+                "salesnb.analysis.casestudy.observations",
             ),
             Metric(
                 "cs.kpi.deal_size",
                 _w("per won deal: amount (> 0), dated by created_at", "每个赢单：amount（> 0），按 created_at 归期"),
-                "salesnb.casestudy.observations",
+                "salesnb.analysis.casestudy.observations",
             ),
             Metric(
                 "cs.kpi.csat",
@@ -399,7 +405,7 @@ SECTIONS: tuple[Section, ...] = (
                     "per survey: score × 100 / scale, dated by surveyed_at",
                     "每份调查：score × 100 / scale，按 surveyed_at 归期",
                 ),
-                "salesnb.casestudy.observations",
+                "salesnb.analysis.casestudy.observations",
             ),
             Metric(
                 "cs.kpi.attrition",
@@ -407,7 +413,7 @@ SECTIONS: tuple[Section, ...] = (
                     "per group and window: as the diagnosis' rep attrition, annualised; Fisher's exact test",
                     "按组与窗口：同诊断报告的销售流失率（年化）；Fisher 精确检验",
                 ),
-                "salesnb.casestudy.attrition_rows",
+                "salesnb.analysis.casestudy.attrition_rows",
             ),
         ),
     ),
@@ -416,8 +422,8 @@ SECTIONS: tuple[Section, ...] = (
 _INTRO = {
     "en": (
         "# Metric definitions\n\n"
-        "Generated by `python -m salesnb.docs` (`make docs`) from the label table the reports print "
-        "(`salesnb/labels.py`) and the formulas below; `tests/test_docs.py` fails when this page differs. "
+        "Generated by `python -m salesnb.run.docs` (`make docs`) from the label table the reports print "
+        "(`salesnb/labels/en.yaml`, `zh.yaml`) and the formulas below; `tests/test_docs.py` fails when this page differs. "
         "中文版: [metrics.zh.md](metrics.zh.md).\n\n"
         "Formulas use the canonical column names (`salesnb/schema.py`). W is the reporting window "
         "(inclusive calendar dates), `[…]` says which rows are counted, and `code` names the function "
@@ -428,7 +434,7 @@ _INTRO = {
     ),
     "zh": (
         "# 指标口径\n\n"
-        "由 `python -m salesnb.docs`（`make docs`）根据报告所用的标签表（`salesnb/labels.py`）与下列公式生成；"
+        "由 `python -m salesnb.run.docs`（`make docs`）根据报告所用的标签表（`salesnb/labels/en.yaml`、`zh.yaml`）与下列公式生成；"
         "本页与生成结果不一致时 `tests/test_docs.py` 会失败。English: [metrics.md](metrics.md).\n\n"
         "公式使用标准字段名（`salesnb/schema.py`）。W 为报告窗口（含首尾日期），`[…]` 表示计入哪些行，"
         "`code` 为计算该指标的函数，所有报告都使用同一函数。报告原文中的花括号（`{as_of}`）在运行时填入。\n\n"
@@ -487,7 +493,7 @@ def schema_markdown() -> str:
     """``docs/schema.md``: the canonical tables and columns of :mod:`salesnb.schema`, with their words in en/zh."""
     out = [
         "# Canonical tables\n\n"
-        "Generated by `python -m salesnb.docs` (`make docs`) from `salesnb/schema.py`; `tests/test_docs.py` fails "
+        "Generated by `python -m salesnb.run.docs` (`make docs`) from `salesnb/schema.py`; `tests/test_docs.py` fails "
         "when this page differs. Every client export is mapped onto these tables and columns "
         "(`data.tables.<table>.columns` in the params file, or a CRM preset). Only `deals` is required; a "
         "report section whose table is missing says so in one line and moves on. Kinds: text is stripped, "
@@ -508,7 +514,7 @@ def schema_markdown() -> str:
 
 def generated() -> dict[str, str]:
     """Every generated page: path relative to the repository root -> its text."""
-    from salesnb.params_schema import params_json_schema, params_markdown
+    from salesnb.run.params_schema import params_json_schema, params_markdown
 
     return {
         "docs/metrics.md": metrics_markdown("en"),
@@ -533,7 +539,7 @@ def write_docs(root: Path = REPO_ROOT, *, check: bool = False) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m salesnb.docs", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m salesnb.run.docs", description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="Only report pages that differ (exit 1 if any).")
     args = parser.parse_args(argv)
     stale = write_docs(check=args.check)

@@ -21,7 +21,7 @@ from nbconvert import HTMLExporter
 
 from salesnb.config import TEMPLATES_DIR
 from salesnb.labels import Language, fmt_int, t
-from salesnb.plots import CJK_FONT_FAMILY, cjk_font_path
+from salesnb.render.plots import CJK_FONT_FAMILY, cjk_font_path
 
 _HEADING = re.compile(r'<h([23]) id="([^"]+)">(.*?)</h\1>', re.S)
 _CJK = re.compile(r"[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]")

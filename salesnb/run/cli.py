@@ -50,7 +50,7 @@ def run(
     ] = False,
 ) -> None:
     """Validate params and data, execute the report notebooks and render HTML into outputs/<client>/<period>/."""
-    from salesnb.runner import run as run_reports
+    from salesnb.run.runner import run as run_reports
 
     names = [name.strip() for item in only or [] for name in item.split(",") if name.strip()]
     try:
@@ -80,12 +80,12 @@ def check(
     ] = False,
 ) -> None:
     """Validate params and data and print the row accounting, without running any notebook."""
-    from salesnb.anonymise import anonymise as anonymise_load
-    from salesnb.anonymise import enable
-    from salesnb.checks import check_against_data
     from salesnb.data import read_canonical
+    from salesnb.data.anonymise import anonymise as anonymise_load
+    from salesnb.data.anonymise import enable
     from salesnb.labels import reason_label
     from salesnb.params import load_params
+    from salesnb.run.checks import check_against_data
 
     try:
         loaded = load_params(params)
@@ -134,8 +134,8 @@ def init(
     ] = False,
 ) -> None:
     """Propose a params file for a client's CRM export, write it with every guess marked, then check it."""
-    from salesnb.initialise import default_out
-    from salesnb.initialise import init as write_params
+    from salesnb.run.initialise import default_out
+    from salesnb.run.initialise import init as write_params
 
     if lang is not None and lang not in ("zh", "en"):
         _fail(SalesnbError(f"--lang is {lang!r}; use zh or en."))
@@ -183,7 +183,7 @@ def schema(
     """Print the JSON Schema of a params file (docs/params.schema.json), for editors and other tools."""
     import json
 
-    from salesnb.params_schema import params_json_schema
+    from salesnb.run.params_schema import params_json_schema
 
     text = json.dumps(params_json_schema(), indent=2, ensure_ascii=False) + "\n"
     if out is None:
@@ -199,7 +199,7 @@ def schema(
 @app.command()
 def kernel() -> None:
     """Register the 'salesnb' Jupyter kernel for this environment (the runner also does this itself)."""
-    from salesnb.runner import ensure_kernel
+    from salesnb.run.runner import ensure_kernel
 
     typer.echo(f"kernel 'salesnb' for {sys.executable} registered in {ensure_kernel()}")
 

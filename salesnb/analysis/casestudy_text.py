@@ -7,6 +7,8 @@ import pandas as pd
 
 from salesnb.labels import Language, fmt_money, fmt_pct, t
 
+Note = tuple[str, dict[str, object]]  # a label key and the fields its text fills
+
 
 def fmt_kpi(kpi: str, value: float, currency: str) -> str:
     if value != value:
@@ -230,3 +232,80 @@ def effects_view(effects: pd.DataFrame, currency: str, lang: Language = "en") ->
             }
         )
     return pd.DataFrame(rows)
+
+
+# --- notes, skipped sections and chart arguments of the report's sections ----------------------------------------------
+
+
+def _kpi_name(kpi: str, lang: Language) -> str:
+    return t(f"cs.kpi.{kpi}", lang)
+
+
+def skip_reason(study, section: str) -> Note | None:
+    """Why a section of the report is left out (label key, fields), or None when it is shown.
+
+    ``section`` is one of design, effects, before_after.
+    """
+    if section == "design":
+        return ("cs.not_defined", {}) if study.design is None else None
+    empty = {"effects": study.effects, "before_after": study.table}[section].empty
+    return ("cs.skip.no_estimate", {}) if empty else None
+
+
+def missing_skip(study, lang: Language) -> Note | None:
+    """The KPIs left out for lack of data, as a skipped-section line, or None when none is."""
+    if not study.missing:
+        return None
+    return "cs.missing", dict(kpis=", ".join(_kpi_name(k, lang) for k in study.missing))
+
+
+def design_note_fields(study, options, lang: Language) -> dict[str, object]:
+    """Fields of the design note: who was treated and who is the control, the two windows, the washout."""
+    d = study.design
+    control = ", ".join(options.control_teams) if options.control_teams else f"{len(d.control_reps)} reps"
+    return dict(
+        treated=", ".join(options.treated_teams + options.treated_reps),
+        control=control,
+        before_start=d.before.start,
+        before_end=d.before.end,
+        after_start=d.after.start,
+        after_end=d.after.end,
+        washout=t("cs.washout", lang, days=options.washout_days) if options.washout_days else "",
+    )
+
+
+def effects_notes(study, options, lang: Language) -> list[Note]:
+    """The note above the effects: difference-in-differences with a control group, else interrupted time series."""
+    d = study.design
+    key = "cs.effects_note_did" if d.has_control else "cs.effects_note_its"
+    return [(key, dict(unit_plural=t(f"cs.unit.{d.unit}", lang), power=f"{options.power:.0%}"))]
+
+
+def event_notes(study, lang: Language) -> list[Note]:
+    """The notes above the event-study charts: the pre-trend tests, and why no interval is drawn if none is."""
+    d = study.design
+    unit_plural = t(f"cs.unit.{d.unit}", lang)
+    out = [("cs.event_note", dict(unit_plural=unit_plural, tests=pre_trend_note(study, lang)))]
+    if any(events["low"].isna().any() for events in study.events.values()):
+        units = len(d.treated_units) + len(d.control_units)
+        out.append(("cs.event_no_intervals", dict(units=units, unit_plural=unit_plural)))
+    return out
+
+
+def event_charts(study, lang: Language) -> list[tuple[pd.DataFrame, dict[str, object]]]:
+    """Each KPI's event study with the arguments of :func:`salesnb.render.plots.event_study_chart` (but ``lang``)."""
+    return [(events, dict(kpi_label=_kpi_name(kpi, lang))) for kpi, events in study.events.items()]
+
+
+def over_time_charts(study, lang: Language) -> list[tuple[pd.DataFrame, dict[str, object]]]:
+    """Each KPI's monthly series with the arguments of :func:`salesnb.render.plots.kpi_over_time` (but ``lang``)."""
+    return [
+        (monthly, dict(date=study.design.date, kpi_label=_kpi_name(kpi, lang), percent=kpi == "win_rate"))
+        for kpi, monthly in study.monthly.items()
+    ]
+
+
+def caveat_notes(study, lang: Language) -> list[Note]:
+    """One note per caveat the study raised, in order."""
+    fields = caveat_fields(study, lang)
+    return [(f"cs.caveat.{code}", fields) for code in study.caveats]

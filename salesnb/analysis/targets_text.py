@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from salesnb import forecast as fc
+from salesnb.analysis import forecast as fc
 from salesnb.labels import Language, fmt_int, fmt_money, fmt_pct, t
+
+Note = tuple[str, dict[str, object]]  # a label key and the fields its text fills
 
 
 def fmt_value(value: float, metric: str, currency: str) -> str:
@@ -287,3 +289,158 @@ def other_metrics_view(plan, currency: str) -> pd.DataFrame:
             "target": [fmt_value(v, m, currency) for v, m in zip(frame["target"], frame["metric"], strict=True)],
         }
     )
+
+
+# --- notes, skipped sections and chart arguments of the report's sections ------------------------------------------
+
+# Columns of the split table shown as percentages.
+SPLIT_PERCENT = ("ramp", "share", "history_share", "reach_probability")
+# Team attainments the commission cost table lists (the curve runs from 0 to 150 %).
+CURVE_ATTAINMENTS = (0.5, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.5)
+
+
+def _month(value) -> str:
+    return f"{value:%Y-%m}" if value is not None else "–"
+
+
+def history_notes(plan, lang: Language) -> list[Note]:
+    """The note on the history: its months, the warm-up left out and what the length allows."""
+    h = plan.history
+    metric = t(f"tgt.metric.{plan.metric}", lang)
+    if not h.months:
+        return [("tgt.history_none", dict(metric=metric))]
+    fields = dict(
+        months=h.months,
+        metric=metric,
+        first=_month(h.first),
+        last=_month(h.last),
+        warmup=t("tgt.history_warmup", lang, n=h.warm_up) if h.warm_up else "",
+        limits=history_limits(plan, lang),
+    )
+    return [("tgt.history_note", fields)]
+
+
+def skip_reason(plan, section: str, *, period: str = "") -> Note | None:
+    """Why a section of the report is left out (label key, fields), or None when it is shown.
+
+    ``section`` is one of baselines, team, other, split, phasing, smart, commission, pacing;
+    ``period`` is the report period's label (pacing covers it, not the target period).
+    """
+    if section == "other":
+        return ("tgt.skip.no_other", {}) if plan.other_metrics.empty else None
+    if section == "pacing":
+        return (
+            None
+            if plan.pacing is not None
+            else ("tgt.skip.pacing", dict(as_of=f"{plan.as_of:%Y-%m-%d}", period=period))
+        )
+    if section == "commission" and plan.feasible and plan.curve is None:
+        return "tgt.skip.commission", {}
+    shown = {
+        "baselines": plan.feasible,
+        "team": plan.feasible,
+        "split": len(plan.split) > 0,
+        "phasing": bool(plan.phasing),
+        "smart": not plan.smart.empty,
+        "commission": plan.feasible,
+    }[section]
+    return None if shown else (skip_key(plan), {})
+
+
+def history_chart(plan) -> dict[str, object]:
+    """Arguments of :func:`salesnb.render.plots.target_history` (but ``lang``)."""
+    return dict(series=plan.series, path=plan.forecast_path, target=plan.team_target, months=plan.window.months)
+
+
+def team_note_fields(plan, lang: Language) -> dict[str, str]:
+    """Fields of the note on the team target: the stretch and the forecast errors behind its chance."""
+    return dict(stretch=f"{plan.stretch:.0%}", errors=errors_text(plan, lang))
+
+
+def team_view(plan) -> pd.DataFrame:
+    """The team's rows of the SMART audit: the targets set, their chance of being reached and why."""
+    smart = plan.smart
+    columns = ["metric", "target", "probability", "achievable", "achievable_reason", "period"]
+    return smart[smart["scope"] == "team"][columns].rename(columns={"metric": "kpi"})
+
+
+def split_note_fields(plan, lang: Language) -> dict[str, str]:
+    """Fields of the note on how the team target is split: method, tier weights, ramp, floor, cap, rounding."""
+    o = plan.options
+    return dict(
+        method=t(f"tgt.split.{o.split}", lang),
+        weights=", ".join(f"{k} {v:g}" for k, v in o.tier_weights.items()),
+        start=f"{o.ramp_start_share:.0%}",
+        ramp=f"{o.ramp_months:g}",
+        floor=f"{o.floor_share:.0%}",
+        cap=f"{o.cap_share:.0%}",
+        unit=f"{o.rounding:g}",
+    )
+
+
+def rep_reach_notes(plan) -> list[Note]:
+    """The note on how each rep's chance of reaching was simulated (when the reps' shares were modelled)."""
+    if plan.rep_model is None:
+        return []
+    new = int((plan.rep_model["basis"] == "new_hire").sum())
+    return [("tgt.rep_reach_note", dict(periods=plan.share_periods, n=plan.options.commission.simulations, new=new))]
+
+
+def phasing_note_fields(plan, lang: Language) -> dict[str, str]:
+    """Fields of the phasing note: what the months are weighted by, whose public holidays are left out."""
+    basis = plan.phasing["months"]["basis"].iloc[0]
+    return dict(basis=t(f"tgt.basis.{basis}", lang), country=plan.options.holidays_country)
+
+
+def smart_note_fields(plan) -> dict[str, str]:
+    """Fields of the SMART note: the band of chances counted as achievable."""
+    return dict(hard=f"{plan.options.too_hard:.0%}", easy=f"{plan.options.too_easy:.0%}")
+
+
+def commission_note_fields(plan, lang: Language) -> dict[str, object]:
+    """Fields of the commission note: the plan's mode, bands and cap, and the simulations behind it."""
+    c = plan.options.commission
+    return dict(
+        mode=t(f"tgt.mode.{c.mode}", lang),
+        bands="; ".join(f"≥ {b.at:.0%}: {b.rate:.1%}" for b in c.bands),
+        cap=t("tgt.cap_text", lang, cap=f"{c.cap_attainment:.0%}") if c.cap_attainment else "",
+        n=c.simulations,
+    )
+
+
+def commission_chart(plan) -> dict[str, object]:
+    """Arguments of :func:`salesnb.render.plots.commission_curve` (but ``lang``)."""
+    return dict(curve=plan.curve, band_starts=[b.at for b in plan.options.commission.bands])
+
+
+def curve_view(plan) -> pd.DataFrame:
+    """The commission cost curve at the attainments the table lists (:data:`CURVE_ATTAINMENTS`)."""
+    return plan.curve[plan.curve["attainment"].isin(list(CURVE_ATTAINMENTS))]
+
+
+def pacing_note_fields(plan, currency: str) -> dict[str, object]:
+    """Fields of the pacing note: working days done, target, actual and planned to date, projection."""
+    p = plan.pacing
+    money = {
+        name: fmt_value(p[key], "revenue", currency)
+        for name, key in (
+            ("target", "target"),
+            ("actual", "actual"),
+            ("planned", "planned_to_date"),
+            ("projection", "projection"),
+            ("required", "required_per_day"),
+        )
+    }
+    return dict(
+        period=p["window"].label,
+        as_of=f"{p['as_of']:%Y-%m-%d}",
+        done=p["working_days_done"],
+        total=p["working_days_done"] + p["working_days_left"],
+        attainment=f"{p['projected_attainment']:.0%}",
+        **money,
+    )
+
+
+def pacing_chart(plan) -> dict[str, object]:
+    """Arguments of :func:`salesnb.render.plots.pacing_chart` (but ``lang``)."""
+    return dict(reps=plan.pacing["reps"], threshold=plan.options.behind_threshold)

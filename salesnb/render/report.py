@@ -12,6 +12,7 @@ import io
 import json
 import os
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -22,10 +23,10 @@ from IPython.display import HTML, display
 
 from salesnb import schema
 from salesnb.config import REPORTS
-from salesnb.data import CrmData, load_data, load_snapshot
+from salesnb.data import CrmData, check_snapshot_id, load_data, load_snapshot
 from salesnb.labels import Language, fmt_int, fmt_pct, reason_label, t
 from salesnb.params import Params, load_params
-from salesnb.plots import use_house_style
+from salesnb.render.plots import use_house_style
 from salesnb.safety import neutralise_cell, neutralise_formulas
 
 # The runner sets these so a notebook finds its snapshot and export folder without extra parameters.
@@ -105,7 +106,7 @@ class Report:
         self._remember(findings=sentences, findings_anchor=anchor)
 
     def tiles(self, tiles: list[dict]) -> None:
-        """Keep the KPI tiles the executive index shows (see :func:`salesnb.diagnosis.kpi_tiles`)."""
+        """Keep the KPI tiles the executive index shows (see :func:`salesnb.analysis.diagnosis_text.kpi_tiles`)."""
         self._remember(tiles=tiles)
 
     def _remember(self, **items: object) -> None:
@@ -120,10 +121,26 @@ class Report:
     def note(self, key: str, **fields: object) -> None:
         display(HTML(f'<p class="snb-note">{html.escape(self.t(key, **fields))}</p>'))
 
+    def notes(self, items: Iterable[tuple[str, Mapping[str, object]]]) -> None:
+        """One note per (label key, fields), in order: the notes a report's text module assembles."""
+        for key, fields in items:
+            self.note(key, **fields)
+
     def skipped(self, key: str, **fields: object) -> None:
         """One line saying why a section is not shown."""
         why = self.t(key, **fields)
         display(HTML(f'<p class="snb-skipped">{html.escape(self.t("section_skipped", why=why))}</p>'))
+
+    def skip(self, reason: tuple[str, Mapping[str, object]] | None) -> bool:
+        """Say why a section is left out when ``reason`` (label key, fields) is given; whether it is.
+
+        A text module's ``skip_reason`` decides: ``if not report.skip(reason):`` then shows the section.
+        """
+        if reason is None:
+            return False
+        key, fields = reason
+        self.skipped(key, **fields)
+        return True
 
     def table(
         self,
@@ -447,19 +464,17 @@ def open_report(name: str, params_path: str | Path, snapshot_dir: str | Path | N
 
     With no snapshot (plain papermill or JupyterLab) the data is read from the
     sources named in the params file. Anonymised data comes with its params, names
-    replaced as in the data (salesnb.anonymise): the report prints and uses those.
+    replaced as in the data (salesnb.data.anonymise): the report prints and uses those.
     """
     single_blas_thread()
     params = load_params(params_path)
     snapshot = snapshot_dir or os.environ.get(SNAPSHOT_ENV) or None
     if snapshot:
-        from salesnb.runner import check_snapshot_id  # lazy: the runner imports this module
-
         check_snapshot_id(snapshot)
     data = load_snapshot(params, Path(snapshot)) if snapshot else load_data(params)
     anonymised = getattr(data.report, "anonymised", None)
     if anonymised is not None:
-        from salesnb.anonymise import anonymised_params
+        from salesnb.data.anonymise import anonymised_params
 
         params = data.params = anonymised_params(params, anonymised)
     output = os.environ.get(OUTPUT_ENV)

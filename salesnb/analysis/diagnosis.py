@@ -1,8 +1,9 @@
 """The diagnosis (report 01): where the team stands, rep by rep, with honest numbers.
 
 Every function takes the loaded data and returns tidy frames built from the KPI
-definitions in :mod:`salesnb.metrics`; :func:`diagnose` gathers them into one
-:class:`Diagnosis` whose ``findings`` are generated from those frames.
+definitions in :mod:`salesnb.analysis.metrics`; :func:`diagnose` gathers them into one
+:class:`Diagnosis`. Its words (findings, notes) and display frames are in
+:mod:`salesnb.analysis.diagnosis_text`.
 """
 
 from __future__ import annotations
@@ -14,12 +15,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from salesnb import metrics, schema
-from salesnb.data import CrmData
-from salesnb.labels import Language, fmt_int, fmt_money, fmt_pct, t
-from salesnb.metrics import Window
-from salesnb.params import DiagnosisParams
-from salesnb.stats import (
+from salesnb import schema
+from salesnb.analysis import metrics
+from salesnb.analysis.metrics import Window
+from salesnb.analysis.stats import (
     BetaPrior,
     fit_beta_binomial,
     holm_adjust,
@@ -28,6 +27,9 @@ from salesnb.stats import (
     shrunk_rate,
     wilson_interval,
 )
+from salesnb.data import CrmData
+from salesnb.labels import Language
+from salesnb.params import DiagnosisParams
 
 BREAKDOWN_DIMENSIONS = ("segment", "product", "region", "lead_source")
 # KPIs compared against the team per rep: column -> higher is better?
@@ -40,7 +42,6 @@ STRENGTH_KPIS: dict[str, bool] = {
     "csat": True,
     "attainment": True,
 }
-ARCHETYPES = ("productive", "busy_not_closing", "efficient_closer", "under_active", "too_few_deals")
 DAYS_PER_MONTH = 30.4375
 # A team's win-rate change must reach this (3 percentage points) before a finding names it.
 DRIVER_MIN_CHANGE = 0.03
@@ -129,6 +130,7 @@ class Diagnosis:
     spans: pd.DataFrame | None = None  # metrics.date_spans: where the data starts and ends
     dimensions: tuple[str, ...] = ()  # the breakdown dimensions the deals have (segment, product, …)
     closed: dict[str, int] = field(default_factory=dict)  # window name -> deals won or lost in it
+    card_window: Window | None = None  # the scorecard's window (scorecard_window): the period or trailing 12 months
 
     @property
     def has_period_data(self) -> bool:
@@ -140,8 +142,24 @@ class Diagnosis:
     def summary(self) -> pd.DataFrame:
         return self.kpis
 
+    @property
+    def pipeline_is_won_value(self) -> bool:
+        """Whether pipeline created measures won value (most lost deals carry no amount)."""
+        return bool(self.pipeline_gaps) and _pipeline_is_won_value(self.pipeline_gaps)
+
+    @property
+    def many_undated(self) -> bool:
+        """Whether too many deals created lack a created date for created-deal changes to be shown."""
+        return bool(self.pipeline_gaps) and _many_undated(self.pipeline_gaps)
+
+    def win_rate_driver(self) -> dict[str, object] | None:
+        """The team that drove the win-rate change (team, before, after), or None (:func:`_win_rate_driver`)."""
+        return _win_rate_driver(self)
+
     def findings(self, lang: Language, currency: str) -> list[str]:
-        return _findings(self, lang, currency)
+        from salesnb.analysis.diagnosis_text import findings
+
+        return findings(self, lang, currency)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table the report shows, for export (sheet name -> frame)."""
@@ -246,29 +264,6 @@ def team_kpis(data: CrmData, windows: dict[str, Window], *, coverage: pd.DataFra
         ]
     out["change_unit"] = np.where(out["kpi"].isin(POINT_CHANGE), "pp", "relative")
     return out[["kpi", "current", "previous", "change_previous", "last_year", "change_last_year", "change_unit"]]
-
-
-def coverage_reasons(coverage: pd.DataFrame, lang: Language, *, window: str | None = None) -> list[str]:
-    """Why each incomplete window is not compared, e.g. "closed dates start 2017-03-01; 2016-Q4 covered 0%"."""
-    rows = coverage[~coverage["complete"]]
-    if window is not None:
-        rows = rows[rows["window"] == window]
-    out = []
-    for r in rows.itertuples():
-        cut_at_start = pd.isna(r.first) or r.first > r.start
-        out.append(
-            t(
-                "diag.cov.start" if cut_at_start else "diag.cov.end",
-                lang,
-                basis=t(f"diag.cov.basis.{r.basis}", lang),
-                date="–"
-                if pd.isna(r.first if cut_at_start else r.last)
-                else f"{(r.first if cut_at_start else r.last):%Y-%m-%d}",
-                window=r.label,
-                share=fmt_pct(r.coverage, digits=0),
-            )
-        )
-    return out
 
 
 def _change(kpi: str, current: float, old: float) -> float:
@@ -434,22 +429,6 @@ def archetypes(card: pd.DataFrame) -> tuple[pd.DataFrame | None, dict[str, float
     return out, cut
 
 
-def breakdown_skip(d: Diagnosis) -> tuple[str, dict[str, str]]:
-    """Why no breakdown by segment, product, region or lead source is shown (label key, fields)."""
-    if not d.dimensions:
-        return "diag.skip.breakdowns", {}
-    return "diag.skip.breakdowns_empty", {"period": d.windows["current"].label}
-
-
-def archetype_skip_reason(d: Diagnosis) -> str:
-    """The label key saying why reps are not sorted into activity/conversion types."""
-    if "activities" in d.missing:
-        return "diag.skip.activities"
-    if d.scorecard.tested < 2:
-        return "diag.skip.archetypes_few"
-    return "diag.skip.archetypes_alike"
-
-
 # --- breakdowns and customers ----------------------------------------------------------------------
 
 
@@ -551,14 +530,15 @@ def attrition_table(data: CrmData, windows: dict[str, Window]) -> pd.DataFrame |
 
 def diagnose(data: CrmData) -> Diagnosis:
     """Compute everything report 01 shows."""
-    from salesnb.actions import suggest_actions
+    from salesnb.analysis.actions import suggest_actions
 
     params = data.params
     options = params.reports.diagnosis
     windows = metrics.comparison_windows(params)
     spans = metrics.date_spans(data)
     coverage = metrics.coverage_table(spans, windows)
-    card = rep_scorecard(data, scorecard_window(options, windows), min_closed=options.min_closed_deals)
+    card_window = scorecard_window(options, windows)
+    card = rep_scorecard(data, card_window, min_closed=options.min_closed_deals)
     percentiles = rep_percentiles(card.summary, rank_win_rate=card.ranks_win_rate)
     kinds, cut = archetypes(card.summary)
     deals = metrics.deals_with_team(data)
@@ -616,6 +596,7 @@ def diagnose(data: CrmData) -> Diagnosis:
         closed={
             name: int(metrics.deal_kpis(deals, windows[name]).iloc[0]["closed"]) for name in ("current", "previous")
         },
+        card_window=card_window,
     )
 
 
@@ -627,232 +608,10 @@ def _pipeline_is_won_value(gaps: dict[str, float]) -> bool:
     return gaps["lost"] > 0 and gaps["lost_no_amount"] >= PIPELINE_BLANK_LOST_SHARE * gaps["lost"]
 
 
-def pipeline_note(d: Diagnosis) -> tuple[str, dict[str, str]] | None:
-    """What pipeline created leaves out in the current window (label key, fields), or None when
-    every deal created has an amount."""
-    gaps = d.pipeline_gaps
-    if not gaps or gaps["lost_no_amount"] + gaps["open_no_amount"] == 0:
-        return None
-    fields = dict(
-        period=d.windows["current"].label,
-        created=fmt_int(gaps["created"]),
-        lost=fmt_int(gaps["lost_no_amount"]),
-        open=fmt_int(gaps["open_no_amount"]),
-        won_share=fmt_pct(gaps["won_share"], digits=0),
-    )
-    return ("diag.pipeline_won_value" if _pipeline_is_won_value(gaps) else "diag.pipeline_gaps"), fields
+# --- the team behind a win-rate change ---------------------------------------------------------------
 
 
-def kpi_notes(d: Diagnosis, lang: Language) -> list[tuple[str, dict[str, str]]]:
-    """Notes under the KPI table as (label key, fields): windows not compared and why, pipeline gaps."""
-    out = []
-    reasons = coverage_reasons(d.coverage, lang) if d.coverage is not None else []
-    if reasons:
-        out.append(
-            (
-                "diag.kpis_coverage",
-                dict(threshold=fmt_pct(metrics.COVERAGE_MIN, digits=0), reasons=t("semicolon", lang).join(reasons)),
-            )
-        )
-    pipeline = pipeline_note(d)
-    if pipeline:
-        out.append(pipeline)
-    if d.pipeline_gaps and d.pipeline_gaps["no_created_date"]:
-        key = "diag.undated_many" if _many_undated(d.pipeline_gaps) else "diag.undated"
-        out.append((key, dict(count=fmt_int(d.pipeline_gaps["no_created_date"]))))
-    gaps = d.date_gaps
-    if gaps.get("won_no_created"):
-        out.append(
-            ("diag.cycle_undated", dict(count=fmt_int(gaps["won_no_created"]), period=d.windows["current"].label))
-        )
-    if gaps.get("lost_undated"):
-        out.append(("diag.lost_undated", dict(count=fmt_int(gaps["lost_undated"]))))
-    if d.owners.get("unassigned"):
-        out.append(
-            (
-                "diag.unassigned_note",
-                dict(
-                    count=fmt_int(d.owners["unassigned"]),
-                    deals=fmt_int(d.owners["deals"]),
-                    share=fmt_pct(d.owners["unassigned"] / d.owners["deals"], digits=0),
-                ),
-            )
-        )
-    return out
-
-
-# --- findings -----------------------------------------------------------------------------------------
-
-
-def _findings(d: Diagnosis, lang: Language, currency: str) -> list[str]:
-    if d.has_period_data:
-        out = [_revenue_finding(d, lang, currency), _win_rate_finding(d, lang), _rep_finding(d, lang)]
-    else:
-        out = [_no_data_finding(d, lang), _rep_finding(d, lang)]
-    if not d.concentration.empty and d.concentration["revenue"].sum() > 0:
-        top = d.concentration.set_index("top_share")
-        out.append(
-            t(
-                "diag.find.concentration",
-                lang,
-                share10=fmt_pct(top.loc[0.1, "revenue_share"], digits=0),
-                share20=fmt_pct(top.loc[0.2, "revenue_share"], digits=0),
-                accounts=fmt_int(len(d.accounts)),
-            )
-        )
-    k = d.kpis.set_index("kpi")
-    attainment = k.loc["attainment", "current"]
-    if attainment == attainment:
-        out.append(
-            t("diag.find.attainment", lang, attainment=fmt_pct(attainment, digits=0), period=d.windows["current"].label)
-        )
-    elif d.attrition is not None:
-        row = d.attrition.iloc[0]
-        out.append(
-            t(
-                "diag.find.attrition",
-                lang,
-                rate=fmt_pct(row["rate"], digits=0),
-                leavers=fmt_int(row["leavers"]),
-                window=row["window"],
-            )
-        )
-    return out[:5]
-
-
-def _no_data_finding(d: Diagnosis, lang: Language) -> str:
-    """Why the period has no figures: no deal has closed yet, or the period lies outside the data."""
-    period = d.windows["current"].label
-    spans = d.spans.set_index("basis") if d.spans is not None else None
-    if spans is None or pd.isna(spans.loc["closed", "first"]):
-        return t("diag.find.none_closed", lang, period=period)
-    first = spans.loc[["closed", "created"], "first"].min()
-    last = spans.loc["closed", "last"]
-    return t("diag.find.no_data", lang, period=period, first=f"{first:%Y-%m-%d}", last=f"{last:%Y-%m-%d}")
-
-
-def _not_compared(d: Diagnosis, lang: Language, window: str, basis: str = "closed") -> str:
-    """Why a window is not compared on a basis ("2016-Q4 covered 0% (closed dates start 2017-03-01)")."""
-    if d.coverage is None:
-        return ""
-    rows = d.coverage[(d.coverage["basis"] == basis) & d.coverage["window"].isin([window, "current"])]
-    return t("semicolon", lang).join(coverage_reasons(rows, lang))
-
-
-def _revenue_finding(d: Diagnosis, lang: Language, currency: str) -> str:
-    k = d.kpis.set_index("kpi")
-    cur, prev, last = d.windows["current"], d.windows["previous"], d.windows["last_year"]
-    revenue = k.loc["revenue"]
-    fields = dict(
-        period=cur.label,
-        revenue=fmt_money(revenue["current"], currency),
-        change=_signed_pct(revenue["change_previous"]),
-        previous=prev.label,
-        change_ly=_signed_pct(revenue["change_last_year"]),
-        last_year=last.label,
-        won=fmt_int(k.loc["won", "current"]),
-        size=fmt_money(k.loc["avg_deal_size", "current"], currency),
-    )
-    has_previous = revenue["change_previous"] == revenue["change_previous"]
-    has_last_year = revenue["change_last_year"] == revenue["change_last_year"]
-    if has_previous and has_last_year:
-        return t("diag.find.revenue", lang, **fields)
-    if has_previous:
-        return t("diag.find.revenue_no_ly", lang, **fields, reason=_not_compared(d, lang, "last_year"))
-    reasons = [r for r in (_not_compared(d, lang, "previous"), _not_compared(d, lang, "last_year")) if r]
-    return t(
-        "diag.find.revenue_no_comparison", lang, **fields, reason=t("semicolon", lang).join(dict.fromkeys(reasons))
-    )
-
-
-def _win_rate_finding(d: Diagnosis, lang: Language) -> str:
-    rate = d.kpis.set_index("kpi").loc["win_rate"]
-    prev = d.windows["previous"]
-    if rate["change_previous"] != rate["change_previous"]:
-        return t(
-            "diag.find.win_rate_no_prev",
-            lang,
-            current=fmt_pct(rate["current"]),
-            prev_label=prev.label,
-            reason=_not_compared(d, lang, "previous"),
-        )
-    sentence = t(
-        "diag.find.win_rate",
-        lang,
-        previous=fmt_pct(rate["previous"]),
-        current=fmt_pct(rate["current"]),
-        points=_signed_points(rate["change_previous"]),
-        prev_label=prev.label,
-    )
-    driver = _win_rate_driver(d)
-    if driver:
-        sentence += t("diag.find.win_rate_driver", lang, **driver)
-    now, before = d.closed.get("current", 0), d.closed.get("previous", 0)
-    if d.closed and min(now, before) < d.scorecard.min_closed:
-        # the change of a rate on a few deals is mostly chance: said beside it, not left out
-        sentence += t("diag.find.win_rate_few", lang, now=fmt_int(now), before=fmt_int(before))
-    return sentence + t("diag.find.end", lang)
-
-
-def _rep_finding(d: Diagnosis, lang: Language) -> str:
-    """One sentence on rep win rates: no standout, the reps that stand out, or too few deals to tell."""
-    sc = d.scorecard
-    card = sc.summary
-    if card.empty:
-        return t("diag.find.no_reps", lang)
-    rated = card[card["win_rate_p"].notna()]
-    small = fmt_int(card["small_sample"].sum())
-    if len(rated) < 2 or sc.homogeneity_p != sc.homogeneity_p:
-        return t("diag.find.too_few", lang, small=small, min_closed=sc.min_closed)
-    common = dict(
-        p=_p_text(sc.homogeneity_p),
-        reps=fmt_int(len(rated)),
-        min_closed=sc.min_closed,
-        team=fmt_pct(sc.team_rate),
-    )
-    if not sc.reps_differ:
-        return t(
-            "diag.find.reps_alike",
-            lang,
-            low=fmt_pct(rated["win_rate"].min()),
-            high=fmt_pct(rated["win_rate"].max()),
-            **common,
-        )
-    named = sc.standouts
-    if named.empty:
-        return t("diag.find.reps_differ_none", lang, **common)
-    parts = []
-    for side in ("above", "below"):
-        reps = named[named["standout"] == side]
-        if reps.empty:
-            continue
-        listed = [
-            t(
-                "diag.find.rep_rate",
-                lang,
-                rep=_rep_name(r),
-                rate=fmt_pct(r["win_rate"], digits=0),
-                low=fmt_pct(r["win_rate_low"], digits=0),
-                high=fmt_pct(r["win_rate_high"], digits=0),
-            )
-            for _, r in reps.head(3).iterrows()
-        ]
-        more = t("diag.find.more", lang, count=fmt_int(len(reps) - 3)) if len(reps) > 3 else ""
-        parts.append(t(f"diag.find.side.{side}", lang, reps=t("and", lang).join(listed) + more))
-    return t(
-        "diag.find.reps",
-        lang,
-        standouts=t("semicolon", lang).join(parts),
-        others=fmt_int(len(rated) - len(named)),
-        **common,
-    )
-
-
-def _p_text(p: float) -> str:
-    return "< 0.001" if p < 0.001 else f"= {p:.3f}" if p < 0.01 else f"= {p:.2f}"
-
-
-def _win_rate_driver(d: Diagnosis) -> dict[str, str] | None:
+def _win_rate_driver(d: Diagnosis) -> dict[str, object] | None:
     """The team whose win-rate change moved the overall rate most (change × its share of closed deals).
 
     Named only when that team's own change passes a two-proportion test at ALPHA after Bonferroni
@@ -879,7 +638,7 @@ def _win_rate_driver(d: Diagnosis) -> dict[str, str] | None:
         return None  # no team moved enough to name
     if _two_proportion_p(top["won"], top["closed"], top["won_prev"], top["closed_prev"]) * teams >= ALPHA:
         return None  # the largest move is within chance for one of several teams
-    return {"team": str(top["team"]), "before": fmt_pct(top["win_rate_prev"]), "after": fmt_pct(top["win_rate"])}
+    return {"team": str(top["team"]), "before": float(top["win_rate_prev"]), "after": float(top["win_rate"])}
 
 
 def _two_proportion_p(won_a: float, closed_a: float, won_b: float, closed_b: float) -> float:
@@ -889,244 +648,3 @@ def _two_proportion_p(won_a: float, closed_a: float, won_b: float, closed_b: flo
         return 1.0
     se = np.sqrt(pooled * (1 - pooled) * (1 / closed_a + 1 / closed_b))
     return float(2 * stats.norm.sf(abs(won_a / closed_a - won_b / closed_b) / se))
-
-
-def rep_names(card: pd.DataFrame) -> pd.Series:
-    """Display name per rep_id: "Name (id)" when the reps table has names."""
-    return pd.Series([_rep_name(row) for _, row in card.iterrows()], index=card["rep_id"].to_numpy())
-
-
-def _rep_name(row: pd.Series) -> str:
-    name = row.get("name")
-    return (
-        f"{name} ({row['rep_id']})" if isinstance(name, str) and name and name != row["rep_id"] else str(row["rep_id"])
-    )
-
-
-def _signed_pct(value: float) -> str:
-    return "–" if value != value else f"{value * 100:+.0f}%"
-
-
-def _signed_points(value: float) -> str:
-    return "–" if value != value else f"{value * 100:+.1f} pp"
-
-
-# --- views: the frames the report displays (formatting only, no new numbers) ----------------------------
-
-_MONEY_KPIS = ("revenue", "avg_deal_size", "pipeline_created")
-_COUNT_KPIS = ("won", "new_customers", "deals_created", "activities")
-
-
-def _format_kpi(kpi: str, value: float, currency: str) -> str:
-    if value != value:
-        return "–"
-    if kpi in _MONEY_KPIS:
-        return fmt_money(value, currency)
-    if kpi in _COUNT_KPIS:
-        return fmt_int(value)
-    if kpi in ("win_rate", "attainment"):
-        return fmt_pct(value)
-    return f"{value:,.1f}"
-
-
-def kpi_view(kpis: pd.DataFrame, currency: str) -> pd.DataFrame:
-    """Team KPIs as display strings; KPIs with no data (missing tables) are left out."""
-    shown = kpis[kpis["current"].notna() | kpis["previous"].notna()]
-    rows = []
-    for r in shown.itertuples():
-        change = _signed_points if r.change_unit == "pp" else _signed_pct
-        rows.append(
-            (
-                r.kpi,
-                _format_kpi(r.kpi, r.current, currency),
-                _format_kpi(r.kpi, r.previous, currency),
-                change(r.change_previous),
-                _format_kpi(r.kpi, r.last_year, currency),
-                change(r.change_last_year),
-            )
-        )
-    return pd.DataFrame(
-        rows, columns=["kpi", "current", "previous", "change_previous", "last_year", "change_last_year"]
-    )
-
-
-# The executive index's tiles, in this order; at most six that have a figure for the period.
-TILE_KPIS = ("revenue", "won", "win_rate", "avg_deal_size", "median_cycle_days", "deals_created", "csat")
-# KPIs where a fall is good news (the tile's arrow still points the way the number moved).
-LOWER_IS_BETTER = ("median_cycle_days", "mean_cycle_days")
-
-
-def kpi_tiles(kpis: pd.DataFrame, currency: str, windows: dict[str, Window], *, limit: int = 6) -> list[dict]:
-    """The team KPIs the executive index shows as tiles: figure, change against the previous period.
-
-    Same numbers as :func:`kpi_view` (formatting only). ``trend`` is ``up``/``down``/``flat`` or
-    ``none`` when the change is not shown (a window the data does not cover); ``good`` says whether
-    the move is good news (``None`` when there is no move).
-
-    >>> from datetime import date
-    >>> kpis = pd.DataFrame({"kpi": ["revenue", "median_cycle_days"], "current": [1200.0, 30.0],
-    ...     "previous": [1000.0, 40.0], "change_previous": [0.2, -0.25], "change_unit": ["relative", "relative"]})
-    >>> w = {"current": Window("2025-Q4", date(2025, 10, 1), date(2025, 12, 31)),
-    ...      "previous": Window("2025-Q3", date(2025, 7, 1), date(2025, 9, 30))}
-    >>> [(x["value"], x["change"], x["good"]) for x in kpi_tiles(kpis, "USD", w)]
-    [('USD 1,200', '+20%', True), ('30.0', '-25%', True)]
-    """
-    rows = kpis.set_index("kpi")
-    tiles = []
-    for kpi in TILE_KPIS:
-        if kpi not in rows.index or rows.at[kpi, "current"] != rows.at[kpi, "current"]:
-            continue
-        r = rows.loc[kpi]
-        change = r["change_previous"]
-        shown = (_signed_points if r["change_unit"] == "pp" else _signed_pct)(change)
-        moved = change == change and round(change * 100, 1 if r["change_unit"] == "pp" else 0) != 0  # as shown
-        trend = "none" if change != change else ("flat" if not moved else ("up" if change > 0 else "down"))
-        good = None if trend in ("none", "flat") else (trend == "up") != (kpi in LOWER_IS_BETTER)
-        tiles.append(
-            {
-                "kpi": kpi,
-                "value": _format_kpi(kpi, r["current"], currency),
-                "previous": _format_kpi(kpi, r["previous"], currency),
-                "change": shown,
-                "trend": trend,
-                "good": good,
-                "period": windows["current"].label,
-                "previous_period": windows["previous"].label,
-            }
-        )
-    return tiles[:limit]
-
-
-def scorecard_notes(sc: Scorecard, window: Window) -> list[tuple[str, dict[str, str]]]:
-    """The notes above the scorecard, as (label key, fields): window and rules, then what the test found."""
-    prior = sc.prior
-    out = [
-        (
-            "diag.scorecard_note",
-            dict(window=window.label, team_rate=fmt_pct(sc.team_rate), min_closed=str(sc.min_closed)),
-        )
-    ]
-    if sc.unassigned is not None:
-        bucket = sc.unassigned.iloc[0]
-        out.append(
-            (
-                "diag.scorecard_unassigned",
-                dict(
-                    window=window.label,
-                    created=fmt_int(bucket["deals_created"]),
-                    closed=fmt_int(bucket["closed"]),
-                    won=fmt_int(bucket["won"]),
-                ),
-            )
-        )
-    if sc.homogeneity_p != sc.homogeneity_p:
-        return out
-    if not sc.reps_differ:
-        out.append(("diag.scorecard_alike", dict(p=_p_text(sc.homogeneity_p))))
-    elif prior.at_boundary:
-        out.append(("diag.scorecard_differ_unranked", dict(p=_p_text(sc.homogeneity_p), tested=str(sc.tested))))
-    else:
-        out.append(
-            (
-                "diag.scorecard_ranked",
-                dict(
-                    p=_p_text(sc.homogeneity_p),
-                    prior_mean=fmt_pct(prior.mean, digits=0),
-                    strength=f"{prior.strength:,.0f}",
-                    tested=str(sc.tested),
-                ),
-            )
-        )
-    if prior.at_boundary:
-        out.append(("diag.prior_boundary", dict(rate=fmt_pct(prior.mean))))
-    return out
-
-
-def scorecard_view(card: pd.DataFrame, lang: Language) -> pd.DataFrame:
-    """The scorecard as shown: revenue rank, rep, win rate with its interval, flags in words.
-
-    Shrunk rate, win-rate rank and the standout column appear only when win rate is ranked
-    (the card has ``win_rate_rank``). The unassigned bucket (:attr:`Scorecard.with_unassigned`) comes
-    last, without a rank.
-    """
-    owner_less = (card["rep_id"] == schema.UNASSIGNED).to_numpy()
-    if "revenue_rank" not in card:  # no rep had a deal in the window: only the unassigned bucket, if any
-        card = card.assign(revenue_rank=pd.NA)
-    view = pd.DataFrame({"revenue_rank": card["revenue_rank"].astype("Int64"), "rep": card.apply(_rep_name, axis=1)})
-    if "team" in card:
-        view["team"] = card["team"]
-    view["revenue"] = card["revenue"].round(0)
-    view["won"] = card["won"]
-    view["closed"] = card["closed"]
-    view["win_rate_ci"] = [
-        "–" if c == 0 else f"{fmt_pct(w, digits=0)} ({fmt_pct(lo, digits=0)}–{fmt_pct(hi, digits=0)})"
-        for w, lo, hi, c in zip(
-            card["win_rate"], card["win_rate_low"], card["win_rate_high"], card["closed"], strict=True
-        )
-    ]
-    if "win_rate_rank" in card:
-        view["win_rate_shrunk"] = card["win_rate_shrunk"]
-        view["win_rate_rank"] = card["win_rate_rank"]
-    if "standout" in card and (card["standout"].fillna("") != "").any():
-        view["standout"] = [t(f"diag.standout.{s}", lang) if s else "" for s in card["standout"].fillna("")]
-    view["avg_deal_size"] = card["avg_deal_size"].round(0)
-    view["median_cycle_days"] = card["median_cycle_days"]
-    for column in ("activities_call", "activities_visit", "csat", "attainment"):
-        if column in card:
-            view[column] = card[column].round(1) if column == "csat" else card[column]
-    if "tenure_months" in card:
-        view["tenure_months"] = card["tenure_months"].round(0)
-    flags = []
-    left_early = card.get("left_before_end", pd.Series(False, index=card.index)).fillna(False).astype(bool)
-    for small, left, bucket in zip(card["small_sample"], left_early, owner_less, strict=True):
-        words = [t("diag.unassigned_row", lang)] if bucket else []
-        words += [t("few_deals", lang)] if small else []
-        words += [t("left", lang)] if left else []
-        flags.append(t("and", lang).join(words))
-    view["note"] = flags
-    return view
-
-
-def strengths_view(words: pd.DataFrame, card: pd.DataFrame) -> pd.DataFrame:
-    names = rep_names(card)
-    view = words.assign(rep=words["rep_id"].map(names))
-    return view[["rep", "strongest", "strongest_pct", "weakest", "weakest_pct"]].round(
-        {"strongest_pct": 0, "weakest_pct": 0}
-    )
-
-
-def archetype_view(kinds: pd.DataFrame, card: pd.DataFrame) -> pd.DataFrame:
-    names = rep_names(card)
-    view = kinds.assign(rep=kinds["rep_id"].map(names))
-    order = {k: i for i, k in enumerate(ARCHETYPES)}
-    view = view.sort_values(
-        ["archetype", "win_rate_shrunk"], key=lambda c: c.map(order) if c.name == "archetype" else -c
-    )
-    return view[["rep", "archetype", "activities", "closed", "win_rate_shrunk"]]
-
-
-def breakdown_view(frame: pd.DataFrame, key: str) -> pd.DataFrame:
-    view = frame[[key, "revenue", "won", "closed", "win_rate", "avg_deal_size"]].copy()
-    view["win_rate_ci"] = [
-        "–" if c == 0 else f"{fmt_pct(w, digits=0)} ({fmt_pct(lo, digits=0)}–{fmt_pct(hi, digits=0)})"
-        for w, lo, hi, c in zip(
-            frame["win_rate"], frame["win_rate_low"], frame["win_rate_high"], frame["closed"], strict=True
-        )
-    ]
-    view["revenue"] = view["revenue"].round(0)
-    view["avg_deal_size"] = view["avg_deal_size"].round(0)
-    return view.drop(columns="win_rate")
-
-
-def customers_view(customers: pd.DataFrame, currency: str) -> pd.DataFrame:
-    formats = {
-        "retention": fmt_pct,
-        "repeat_purchase": fmt_pct,
-        "cac": lambda v: fmt_money(v, currency),
-        "clv_estimate": lambda v: fmt_money(v, currency),
-    }
-    values = [
-        formats.get(m, fmt_int)(v) if v == v else "–"
-        for m, v in zip(customers["metric"], customers["value"], strict=True)
-    ]
-    return pd.DataFrame({"metric": customers["metric"], "value": values})

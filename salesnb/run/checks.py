@@ -64,7 +64,7 @@ def _reps_and_teams(tables: Mapping[str, ibis.Table]) -> tuple[set[str], set[str
     """The rep ids and teams the case study chooses from: the reps table, else the deals' owners."""
     source = tables.get("reps")
     if source is None:
-        # as salesnb.casestudy.design: without a reps table the owners on deals, and no teams
+        # as salesnb.analysis.casestudy.design: without a reps table the owners on deals, and no teams
         source, wanted = tables["deals"], ("rep_id",)
     else:
         wanted = ("rep_id", "team")

@@ -7,6 +7,11 @@ import pandas as pd
 from salesnb import schema
 from salesnb.labels import Language, fmt_int, fmt_money, fmt_pct, t
 
+Note = tuple[str, dict[str, object]]  # a label key and the fields its text fills
+
+# Columns of the bottleneck table shown as percentages.
+BOTTLENECK_PERCENT = ("conversion", "benchmark", "gap", "downstream_win_rate")
+
 
 def _ci(value: float, low: float, high: float) -> str:
     if value != value:
@@ -239,3 +244,87 @@ def stuck_view(stuck: pd.DataFrame) -> pd.DataFrame:
         if c in stuck
     ]
     return stuck[columns]
+
+
+# --- notes and skipped sections of the report's sections ----------------------------------------------------------------
+
+
+def _day(value) -> str:
+    return f"{value:%Y-%m-%d}"
+
+
+def skip_reason(report, section: str) -> Note | None:
+    """Why a section of the report is left out (label key, fields), or None when it is shown.
+
+    ``section`` is one of deals (the sections that need deals in the window), time, cohorts.
+    """
+    if section == "deals":
+        return None if report.has_deals else ("fun.skip.no_deals", no_deals_fields(report))
+    if section == "time":
+        return ("fun.skip.time", {}) if report.times is None else None
+    if section == "cohorts":
+        fields = dict(months=report.options.cohort_months, end=_day(report.window.end))
+        return ("fun.skip.no_cohorts", fields) if report.cohorts.empty else None
+    raise ValueError(f"no section {section!r} in the funnel report")
+
+
+def funnel_notes(report, params, lang: Language) -> list[Note]:
+    """The notes above the funnel: mode, window and skip policy; without stage history, what is assumed."""
+    out = [
+        (
+            "fun.funnel_note",
+            dict(
+                mode=t(f"fun.mode.{report.mode}", lang),
+                window=report.window.label,
+                policy=t(f"fun.policy.{params.stages.skipped}", lang),
+            ),
+        )
+    ]
+    if not report.has_history:
+        lost = report.options.lost_stage_without_history or params.stages.order[0]
+        out.append(("fun.no_history_note", dict(lost=lost, undated=f"{report.undated:,}")))
+    return out
+
+
+def bottlenecks_note_fields(report, params, lang: Language) -> dict[str, object]:
+    """Fields of the bottleneck note: the benchmark's minimum deals, the target conversion, the gain's scale."""
+    return dict(
+        min=report.options.min_deals,
+        target=t("fun.target_note", lang) if report.options.target_conversion else "",
+        period=params.period.label,
+        span=f"{report.span_months:.1f}",
+    )
+
+
+def compared_groups(report, lang: Language) -> list[tuple[str, pd.DataFrame, pd.DataFrame]]:
+    """The groups compared stage by stage (those with a next-step conversion): (group, frame, tests shown)."""
+    return [
+        (group, frame, tests_view(report.tests[group], group, lang))
+        for group, frame in report.by_group.items()
+        if not frame["next_step"].isna().all()
+    ]
+
+
+def to_close_notes(report) -> list[Note]:
+    """The note on the deals time to close leaves out (:func:`to_close_note`), if it leaves any out."""
+    fields = to_close_note(report)
+    return [("fun.to_close_undated", fields)] if fields else []
+
+
+def stuck_notes(report) -> list[Note]:
+    """The notes above the stuck deals: the rule, and without stage history what time is counted from."""
+    q = f"p{report.options.stuck_quantile * 100:.0f}"
+    out = [("fun.stuck_note", dict(as_of=_day(report.as_of), q=q))]
+    if not report.has_history:
+        out.append(("fun.stuck_no_history", dict(q=q)))
+    return out
+
+
+def velocity_view(velocity: pd.DataFrame) -> pd.DataFrame:
+    """The velocity table's rows: the last month's."""
+    return velocity[velocity["month_end"] == velocity["month_end"].max()]
+
+
+def definitions_fields(report) -> dict[str, str]:
+    """Fields of the definitions: the day the report counts open deals and ages to."""
+    return dict(as_of=_day(report.as_of))

@@ -35,9 +35,9 @@ import numpy as np
 import pandas as pd
 
 from salesnb import schema
+from salesnb.analysis.stats import wilson_interval
 from salesnb.data import CrmData
 from salesnb.params import Params, parse_period
-from salesnb.stats import wilson_interval
 
 
 @dataclass(frozen=True)

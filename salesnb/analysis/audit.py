@@ -12,11 +12,11 @@ import ibis
 import pandas as pd
 
 from salesnb import schema
+from salesnb.analysis.metrics import owner_counts
+from salesnb.analysis.stages import move_counts
 from salesnb.data import CrmData
 from salesnb.data.readers import ROW
 from salesnb.labels import Language, fmt_int, fmt_pct, reason_label, t
-from salesnb.metrics import owner_counts
-from salesnb.stages import move_counts
 
 # Flags on deals worth a finding when they touch at least this share of deals.
 FLAG_FINDING_SHARE = 0.01
@@ -337,6 +337,20 @@ def excluded_rows_for_export(audit: DataAudit, lang: Language) -> pd.DataFrame:
     return frame.rename(
         columns={"table": t("col.table", lang), "reason": t("col.reason", lang), ROW: t("col._row", lang)}
     )
+
+
+def header_notes(data: CrmData, lang: Language) -> list[tuple[str, dict[str, str]]]:
+    """The note under the report's title (label key, fields): names replaced by pseudonyms, if they are
+    (:mod:`salesnb.data.anonymise`)."""
+    anonymised = data.report.anonymised
+    return [] if anonymised is None else [("audit.anonymised", anonymised.fields(lang))]
+
+
+def preset_notes(preset) -> list[tuple[str, dict[str, str]]]:
+    """The note under a CRM preset's mapping (label key, fields): files it did not recognise, if any."""
+    if preset is None or not preset.unmatched_files:
+        return []
+    return [("audit.preset_unmatched", {"files": ", ".join(preset.unmatched_files)})]
 
 
 def _row_first(frame: pd.DataFrame) -> pd.DataFrame:

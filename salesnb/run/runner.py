@@ -34,26 +34,23 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import CaselessStrEnum, default
 
-from salesnb.anonymise import anonymise as anonymise_load
-from salesnb.anonymise import check_key_location
-from salesnb.anonymise import enable as enable_anonymise
-from salesnb.checks import check_against_data
 from salesnb.config import KERNEL_NAME, NOTEBOOKS_DIR, OUTPUTS_DIR, REPORTS
-from salesnb.data import read_canonical, save_snapshot
-from salesnb.errors import DataError, SalesnbError
+from salesnb.data import SNAPSHOT_ID_ENV, SNAPSHOT_ID_FILE, read_canonical, save_snapshot
+from salesnb.data.anonymise import anonymise as anonymise_load
+from salesnb.data.anonymise import check_key_location
+from salesnb.data.anonymise import enable as enable_anonymise
+from salesnb.errors import SalesnbError
 from salesnb.labels import t
 from salesnb.params import Params, load_params
-from salesnb.report import OUTPUT_ENV, SNAPSHOT_ENV, SUMMARY_SUFFIX
+from salesnb.render.report import OUTPUT_ENV, SNAPSHOT_ENV, SUMMARY_SUFFIX
+from salesnb.run.checks import check_against_data
 from salesnb.safety import confined
 
 SNAPSHOT_DIR = "_snapshot"
 STATUS_FILE = "run_status.json"
 CELL_TIMEOUT_S = 1800
-# The snapshot's run id: written into the snapshot, passed to the kernels, checked on opening.
-SNAPSHOT_ID_FILE = "snapshot_id"
 # The deals' date span and row counts, for the executive index (written beside the snapshot).
 DATA_WINDOW_FILE = "data_window.json"
-SNAPSHOT_ID_ENV = "SALESNB_SNAPSHOT_ID"
 # Where this run's kernels keep their connection files, IPC sockets and pids.
 KERNEL_DIR_ENV = "SALESNB_KERNEL_DIR"
 KERNEL_DIR_PREFIX = "salesnb-run-"
@@ -202,8 +199,8 @@ def run(
     wait for it with a message (the default), or stop at once with a :class:`SalesnbError`.
     On SIGTERM the kernels, their files and the staging folder are removed and the run
     exits with status 143; the output folder is left as it was. ``pdf`` also prints each report to
-    PDF (:mod:`salesnb.pdf`); without Chromium the run says how to enable it and goes on. ``anonymise``
-    turns on anonymised sharing (:mod:`salesnb.anonymise`) whatever the params file says.
+    PDF (:mod:`salesnb.render.pdf`); without Chromium the run says how to enable it and goes on. ``anonymise``
+    turns on anonymised sharing (:mod:`salesnb.data.anonymise`) whatever the params file says.
     """
     started = time.perf_counter()
     params = load_params(params_path)
@@ -349,24 +346,6 @@ def _lock_holder(info: Path) -> str:
     except (OSError, ValueError):
         return "pid unknown"
     return f"pid {holder.get('pid', '?')} on {holder.get('host', '?')}, started {holder.get('started', '?')}"
-
-
-def check_snapshot_id(snapshot_dir: str | Path) -> None:
-    """Refuse a snapshot that the run driving this kernel did not write.
-
-    The runner passes its snapshot's id in ``SALESNB_SNAPSHOT_ID``; outside the runner
-    (the variable unset) there is nothing to compare and any snapshot is accepted.
-    """
-    expected = os.environ.get(SNAPSHOT_ID_ENV)
-    if not expected:
-        return
-    id_file = Path(snapshot_dir) / SNAPSHOT_ID_FILE
-    found = id_file.read_text(encoding="utf-8").strip() if id_file.is_file() else ""
-    if found != expected:
-        raise DataError(
-            f"{snapshot_dir}: this data snapshot was not written by the current run (id {found or 'missing'}, "
-            f"expected {expected}); the report would show other data than the run checked. Run the report again."
-        )
 
 
 @contextmanager
@@ -550,7 +529,7 @@ def _pdf_engine(wanted: bool, progress: Callable[[str], None]) -> str:
     """The Chromium to print PDFs with ("" when not wanted or not found, with how to enable it)."""
     if not wanted:
         return ""
-    from salesnb.pdf import HOW_TO_ENABLE, find_chromium
+    from salesnb.render.pdf import HOW_TO_ENABLE, find_chromium
 
     chromium = find_chromium()
     if chromium is None:
@@ -682,7 +661,7 @@ def run_notebook(
     import nbformat
     import papermill as pm
 
-    from salesnb.html import notebook_to_html
+    from salesnb.render.html import notebook_to_html
 
     started = time.perf_counter()
     out = Path(output_dir).resolve()
@@ -708,7 +687,7 @@ def run_notebook(
             str(executed),
             parameters={"params_path": params_path, "snapshot_dir": snapshot},
             kernel_name=KERNEL_NAME,
-            kernel_manager_class="salesnb.runner.IpcKernelManager",
+            kernel_manager_class="salesnb.run.runner.IpcKernelManager",
             cwd=str(out),
             progress_bar=False,
             execution_timeout=CELL_TIMEOUT_S,
@@ -733,7 +712,7 @@ def run_notebook(
     temporary.replace(target)  # atomic: a reader never sees half a report
     note = ""
     if pdf_with:
-        from salesnb.pdf import html_to_pdf
+        from salesnb.render.pdf import html_to_pdf
 
         try:
             html_to_pdf(target, out / f"{stem}.pdf", chromium=pdf_with)
@@ -783,7 +762,7 @@ def write_index(params: Params, output_dir: Path) -> Path:
     snapshot's data window and the status files), so a stale report's findings are the ones its
     page shows, and say so.
     """
-    from salesnb.html import IndexReport, index_page
+    from salesnb.render.html import IndexReport, index_page
 
     lang = params.language
     reports = []

@@ -1,6 +1,6 @@
 """Targets (report 02): a reachable stretch target, its split to reps and days, and what it costs.
 
-Steps: history check → baselines with backtests (:mod:`salesnb.forecast`) → team target =
+Steps: history check → baselines with backtests (:mod:`salesnb.analysis.forecast`) → team target =
 chosen forecast × (1 + stretch) with its chance of being reached → split to reps (tier,
 history share or equal; ramp for new hires; floors and caps; exact sum) → phasing to months,
 weeks and working days → SMART audit → tiered commission → pacing of a period in progress.
@@ -15,10 +15,11 @@ import holidays as holiday_calendars
 import numpy as np
 import pandas as pd
 
-from salesnb import forecast as fc
-from salesnb import metrics, schema
+from salesnb import schema
+from salesnb.analysis import forecast as fc
+from salesnb.analysis import metrics
+from salesnb.analysis.metrics import Window
 from salesnb.data import CrmData
-from salesnb.metrics import Window
 from salesnb.params import CommissionParams, TargetsParams
 
 DAYS_PER_MONTH = 30.4375
@@ -353,7 +354,7 @@ def simulate_rep_revenue(
     """Seeded draws (simulations × reps) of each rep's revenue: the team outcome times the rep's share.
 
     The team outcome is the forecast with the error distribution behind the team's reach chance
-    (:func:`salesnb.forecast.error_model`); each rep's share is its :func:`rep_share_model`
+    (:func:`salesnb.analysis.forecast.error_model`); each rep's share is its :func:`rep_share_model`
     centre plus a Student-t of its spread (no negative shares). Both the reps' reach chances and the
     expected commission come from these draws.
     """
@@ -671,9 +672,21 @@ class TargetPlan:
         return self.baselines is not None
 
     def findings(self, lang, currency: str) -> list[str]:
-        from salesnb.targets_text import findings
+        from salesnb.analysis.targets_text import findings
 
         return findings(self, lang, currency)
+
+    def exports(self) -> dict[str, pd.DataFrame]:
+        """The tables handed over as CSV and XLSX files (file stem -> frame): none without a split."""
+        if not len(self.split):
+            return {}
+        return {
+            "02_target_split": self.split,
+            "02_rep_month_targets": self.rep_months,
+            "02_phasing_months": self.phasing["months"],
+            "02_phasing_weeks": self.phasing["weeks"],
+            "02_phasing_days": self.phasing["days"],
+        }
 
     def tables(self) -> dict[str, pd.DataFrame]:
         out = {"baselines": self.summary}

@@ -37,12 +37,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from salesnb import metrics, schema
+from salesnb import schema
+from salesnb.analysis import metrics
+from salesnb.analysis.metrics import Window
+from salesnb.analysis.stages import move_counts, stage_ranks
+from salesnb.analysis.stats import holm_adjust, wilson_interval
 from salesnb.data import CrmData
-from salesnb.metrics import Window
 from salesnb.params import FunnelParams, StageConfig
-from salesnb.stages import move_counts, stage_ranks
-from salesnb.stats import holm_adjust, wilson_interval
 
 DAY = 86400
 
@@ -1047,7 +1048,7 @@ class FunnelReport:
         return len(self.funnel) > 0 and self.funnel["reached"].iloc[0] > 0
 
     def findings(self, lang, currency: str) -> list[str]:
-        from salesnb.funnel_text import findings
+        from salesnb.analysis.funnel_text import findings
 
         return findings(self, lang, currency)
 

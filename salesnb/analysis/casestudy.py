@@ -36,11 +36,12 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_effectsize, proportions_ztest
 
-from salesnb import metrics, schema
+from salesnb import schema
+from salesnb.analysis import metrics
+from salesnb.analysis.metrics import Window
+from salesnb.analysis.stats import bootstrap_median_difference, holm_adjust
 from salesnb.data import CrmData
-from salesnb.metrics import Window
 from salesnb.params import CaseStudyParams
-from salesnb.stats import bootstrap_median_difference, holm_adjust
 
 PROPORTION_KPIS = ("win_rate", "attrition")
 LOG_KPIS = ("cycle_days", "deal_size")
@@ -830,7 +831,7 @@ class CaseStudy:
         return self.effects
 
     def findings(self, lang, currency: str) -> list[str]:
-        from salesnb.casestudy_text import findings
+        from salesnb.analysis.casestudy_text import findings
 
         return findings(self, lang, currency)
 
