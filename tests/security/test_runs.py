@@ -21,8 +21,8 @@ import pytest
 import yaml
 
 from salesnb.config import REPO_ROOT
-from salesnb.errors import DataError, SalesnbError
 from salesnb.data import SNAPSHOT_ID_ENV, SNAPSHOT_ID_FILE, check_snapshot_id
+from salesnb.errors import DataError, SalesnbError
 from salesnb.run.runner import (
     KERNEL_DIR_MAX,
     KERNEL_DIR_PREFIX,
