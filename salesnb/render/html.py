@@ -15,13 +15,14 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
-
-import nbformat
-from nbconvert import HTMLExporter
+from typing import TYPE_CHECKING
 
 from salesnb.config import TEMPLATES_DIR
 from salesnb.labels import Language, fmt_int, t
-from salesnb.render.plots import CJK_FONT_FAMILY, cjk_font_path
+from salesnb.render.fonts import CJK_FONT_FAMILY, cjk_font_path
+
+if TYPE_CHECKING:  # nbformat and nbconvert take ~2 s to import; the index page needs neither
+    import nbformat
 
 _HEADING = re.compile(r'<h([23]) id="([^"]+)">(.*?)</h\1>', re.S)
 _CJK = re.compile(r"[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]")
@@ -78,6 +79,8 @@ def font_face_for(text: str) -> str:
 
 def without_stderr(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """A copy without stderr streams: warnings are for the analyst (kept in the executed notebook), not the page."""
+    import nbformat
+
     clean = nbformat.from_dict(nb)
     for cell in clean.cells:
         if "outputs" in cell:
@@ -93,6 +96,8 @@ def notebook_to_html(nb: nbformat.NotebookNode, *, title: str, lang: Language, p
     The contents box goes right after the report's header (title first, then contents);
     ``print_header`` runs along the top of every printed page (default: ``title``).
     """
+    from nbconvert import HTMLExporter
+
     nb = without_stderr(nb)
     exporter = HTMLExporter(
         template_name="salesnb",

@@ -7,7 +7,6 @@ metrics, they draw what a result's ``.summary`` already holds.
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -16,11 +15,10 @@ from matplotlib.colors import to_rgb
 
 from salesnb import schema
 from salesnb.labels import Language, t
+from salesnb.render.fonts import CJK_FONT_FAMILY, cjk_font_path
 
 # Noto Sans CJK SC (SIL Open Font License) as shipped by the mplfonts package; its
 # SimHei file is not freely licensed and is never used.
-CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
-CJK_FONT_FAMILY = "Noto Sans CJK SC"
 PALETTE = ["#1f5f8b", "#e07b39", "#5b9a68", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c"]
 STATUS_COLORS = {"won": "#5b9a68", "lost": "#c44e52", "open": "#1f5f8b"}
 
@@ -65,17 +63,6 @@ SEABORN_THEME_RC = {
     "ytick.minor.size": 4.0,
     "ytick.minor.width": 1.0,
 }
-
-
-@cache
-def cjk_font_path() -> Path:
-    """Path of the bundled Noto Sans CJK SC font file."""
-    import mplfonts
-
-    path = Path(mplfonts.__file__).parent / "fonts" / CJK_FONT_FILE
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: the mplfonts package is installed without {CJK_FONT_FILE}")
-    return path
 
 
 @cache
