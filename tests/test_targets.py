@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from salesnb.analysis import forecast as fc
 from salesnb.analysis import targets as tg
+from salesnb.analysis import targets_text as tx
 from salesnb.analysis.metrics import Window
 from salesnb.config import REPO_ROOT
 from salesnb.data import from_frames, load_data
@@ -313,6 +314,26 @@ def test_demo_backtests_four_quarters_with_one_model_family(demo20k_dir):
     assert mape["exponential_smoothing"] < mape["last_period_uplift"]
     assert plan.split["target"].sum() == plan.team_target
     assert plan.pacing is not None and plan.pacing["as_of"] == date(2025, 11, 20)
+
+
+def test_a_mean_metric_is_neither_split_nor_phased(demo20k_dir):
+    """CSAT targets: every rep's target is the team's, the split/phasing sections say why they are left out
+    (the report used to stop at the split with KeyError 'trailing_revenue')."""
+    params = yaml.safe_load((REPO_ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"))
+    params["data"]["base_dir"] = str(demo20k_dir)
+    params["reports"]["targets"]["metric"] = "csat"
+    path = demo20k_dir / "targets-csat-params.yaml"
+    path.write_text(yaml.safe_dump(params), encoding="utf-8")
+    plan = tg.plan_targets(load_data(load_params(path)))
+    assert plan.feasible and 0 < plan.team_target <= 100
+    assert len(plan.split) > 0 and plan.split["target"].eq(plan.team_target).all()
+    for section in ("split", "phasing"):
+        key, fields = tx.skip_reason(plan, section, lang="zh")
+        assert key == "tgt.skip.mean_not_split"
+        assert fields == {"metric": "满意度", "target": f"{plan.team_target:.1f}"}
+    assert tx.skip_reason(plan, "commission") == ("tgt.skip.commission", {})
+    assert list(plan.exports()) == ["02_target_split"]
+    assert "phasing_months" not in plan.tables()
 
 
 @pytest.mark.xdist_group(RENDERS)

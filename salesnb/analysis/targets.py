@@ -677,16 +677,15 @@ class TargetPlan:
         return findings(self, lang, currency)
 
     def exports(self) -> dict[str, pd.DataFrame]:
-        """The tables handed over as CSV and XLSX files (file stem -> frame): none without a split."""
+        """The tables handed over as CSV and XLSX files (file stem -> frame): none without a split; for a mean
+        such as CSAT (not phased) only the reps' targets."""
         if not len(self.split):
             return {}
-        return {
-            "02_target_split": self.split,
-            "02_rep_month_targets": self.rep_months,
-            "02_phasing_months": self.phasing["months"],
-            "02_phasing_weeks": self.phasing["weeks"],
-            "02_phasing_days": self.phasing["days"],
-        }
+        out = {"02_target_split": self.split}
+        if self.phasing:
+            out["02_rep_month_targets"] = self.rep_months
+            out.update({f"02_phasing_{k}": self.phasing[k] for k in ("months", "weeks", "days")})
+        return out
 
     def tables(self) -> dict[str, pd.DataFrame]:
         out = {"baselines": self.summary}

@@ -320,12 +320,16 @@ def history_notes(plan, lang: Language) -> list[Note]:
     return [("tgt.history_note", fields)]
 
 
-def skip_reason(plan, section: str, *, period: str = "") -> Note | None:
+def skip_reason(plan, section: str, *, period: str = "", lang: Language = "en") -> Note | None:
     """Why a section of the report is left out (label key, fields), or None when it is shown.
 
     ``section`` is one of baselines, team, other, split, phasing, smart, commission, pacing;
     ``period`` is the report period's label (pacing covers it, not the target period).
     """
+    if section in ("split", "phasing") and plan.feasible and not fc.ADDITIVE[plan.metric]:
+        # a mean such as CSAT: every rep's target, each month, is the team's
+        metric = t(f"tgt.metric.{plan.metric}", lang)
+        return "tgt.skip.mean_not_split", dict(metric=metric, target=fmt_value(plan.team_target, plan.metric, ""))
     if section == "other":
         return ("tgt.skip.no_other", {}) if plan.other_metrics.empty else None
     if section == "pacing":
