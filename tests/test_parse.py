@@ -66,6 +66,14 @@ def test_one_format_per_column_and_bad_cells_flagged():
     assert parsed.isna().tolist() == [False, True, True, True, False]
 
 
+@pytest.mark.parametrize("word", ["INF", "-infinity", "Infinity", "epoch", " EPOCH "])
+def test_words_the_engine_casts_to_a_timestamp_are_bad_cells(word):
+    """DuckDB casts 'infinity' (which cannot leave the engine) and 'epoch' (1970-01-01) to timestamps."""
+    parsed, bad = parse_dates(pd.Series(["2025-01-05", word, "2025-02-01"]))
+    assert bad.tolist() == [False, True, False]
+    assert parsed.iloc[1] is pd.NaT and parsed.iloc[0] == pd.Timestamp("2025-01-05")
+
+
 def test_explicit_date_format():
     parsed, bad = parse_dates(pd.Series(["05-01-2025"]), date_format="%d-%m-%Y")
     assert parsed.iloc[0] == pd.Timestamp("2025-01-05") and not bad.any()

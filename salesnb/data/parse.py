@@ -77,6 +77,7 @@ _EDGE = f"[{_BLANK}]*"  # blanks a cell may carry around its value
 # The offset at the end of a timestamp: 1 = Z/UTC/GMT, 2 = sign, 3 = hours, 4 = minutes.
 _OFFSET = rf"{_TIME}\s?(?:(Z|z|UTC|GMT)|([+-])(\d{{2}}):?(\d{{2}})?){_EDGE}$"
 _PORTABLE_CODES = {"Y", "m", "d", "H", "M", "S"}
+_DIGITS = ibis.literal("0123456789")
 ZONE_BACKENDS = ("duckdb", "postgres", "pyspark")  # where converting into an IANA zone is known to compile right
 
 # The blank characters trimmed from the edges of every cell, one by one and as a pattern.
@@ -224,17 +225,24 @@ def _examples(*cells: object) -> str:
 # --- dates ---
 
 
-def date_expr(value: ir.Value, fmt: str, backend: str, *, timezone: str | None = None) -> ir.TimestampValue:
+def date_expr(
+    value: ir.Value, fmt: str, backend: str, *, timezone: str | None = None, stripped: bool = False
+) -> ir.TimestampValue:
     """``value`` parsed as a naive timestamp with ``fmt`` (NULL where it does not fit).
 
     ISO timestamps with an offset (``+08:00``, ``+0800``, ``Z``) keep the local time as written
     when ``timezone`` is None, else are converted into ``timezone``; see :func:`parse_date`.
+    ``stripped``: ``value`` is already :func:`text` of a cell (not stripped again: half the query).
     """
     value = value if is_text(value) else value.cast("string")
     if backend == "duckdb":
         # DuckDB's cast to a naive TIMESTAMP ignores an offset: the local time as written.
-        cell = text(value)
-        local = cell.try_cast("timestamp") if fmt == ISO else _try_strptime(cell, fmt)
+        cell = value if stripped else text(value)
+        if fmt == ISO:
+            # DuckDB also casts the words 'infinity', 'inf' and 'epoch' (1970-01-01): a date starts with a digit.
+            local = ibis.ifelse(_DIGITS.contains(cell.substr(0, 1)), cell.try_cast("timestamp"), None)
+        else:
+            local = _try_strptime(cell, fmt)
     else:
         # The cell as read: the patterns allow blanks around it (text() would be repeated in the SQL
         # for every field taken from the cell).
@@ -410,7 +418,7 @@ def choose_date_format(
         return given
     sample = table.select(cell=text(value)).filter(lambda t: t.cell.notnull()).limit(FORMAT_SAMPLE)
     counts = sample.aggregate(
-        **{f"f{i}": date_expr(sample.cell, fmt, backend).count() for i, fmt in enumerate(DATE_FORMATS)}
+        **{f"f{i}": date_expr(sample.cell, fmt, backend, stripped=True).count() for i, fmt in enumerate(DATE_FORMATS)}
     ).to_pandas()
     if counts.empty:
         return ISO
@@ -426,7 +434,9 @@ def day_month_kinds(table: ir.Table, column: str, first: str, second: str, backe
     does, 'both' where both read it as different dates (01/04/2023), NULL otherwise."""
     # No filter on blank cells: it would be pushed into the scan and compute text() twice.
     cells = table.select(cell=text(table[column]))
-    cells = cells.mutate(a=date_expr(cells.cell, first, backend), b=date_expr(cells.cell, second, backend))
+    cells = cells.mutate(
+        a=date_expr(cells.cell, first, backend, stripped=True), b=date_expr(cells.cell, second, backend, stripped=True)
+    )
     fits = ibis.ifelse(cells.a.notnull(), 1, 0) + ibis.ifelse(cells.b.notnull(), 2, 0)
     kind = fits.substitute({1: "first", 2: "second"}, else_=ibis.null("string"))
     kind = ibis.cases(((cells.a != cells.b).fill_null(False), "both"), else_=kind)
