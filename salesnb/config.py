@@ -13,6 +13,11 @@ TEMPLATES_DIR = PACKAGE_DIR / "render" / "templates"
 # The runner executes every notebook with this kernel, registered for the running
 # interpreter, so papermill never picks another Python.
 KERNEL_NAME = "salesnb"
+# Environment the runner hands each kernel: where the snapshot and the export folder are, and the snapshot's
+# run id (checked on opening). Here, in the lowest layer, so the notebook worker needs neither data nor render.
+SNAPSHOT_ENV = "SALESNB_SNAPSHOT"
+OUTPUT_ENV = "SALESNB_OUTPUT_DIR"
+SNAPSHOT_ID_ENV = "SALESNB_SNAPSHOT_ID"
 
 # Notebooks in report order: key used by `--only` and in params -> file stem.
 REPORTS: dict[str, str] = {

@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from pathlib import Path, PurePosixPath, PureWindowsPath
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from salesnb.errors import SalesnbError
+
+if TYPE_CHECKING:  # pandas is imported where a frame is neutralised: params (and the CLI) load without it
+    import pandas as pd
 
 MAX_NAME_LENGTH = 100
 # Separators on any system, and ":" (a drive letter "C:" or an NTFS stream "a:b").
@@ -113,9 +115,12 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 
     Numeric, boolean and date columns are left as they are, so they stay numbers and dates in the file.
 
+    >>> import pandas as pd
     >>> neutralise_formulas(pd.DataFrame({"rep": ["=1+1", "Ann"], "amount": [-5, 3.5]})).to_dict("list")
     {'rep': ["'=1+1", 'Ann'], 'amount': [-5.0, 3.5]}
     """
+    import pandas as pd
+
     out = frame.copy()
     for i in range(frame.shape[1]):
         values = frame.iloc[:, i]

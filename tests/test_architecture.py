@@ -165,3 +165,19 @@ def test_xdist_groups_take_effect(request):
     if not getattr(request.config.option, "loadgroup", False):  # set on xdist workers under --dist loadgroup
         pytest.skip("not running under pytest-xdist with --dist loadgroup")
     assert request.node.nodeid.endswith("@grouping-check")
+
+
+def test_the_notebook_worker_imports_neither_data_nor_charts():
+    """Each spawned worker imports run/worker.py again: it stays free of the data layer, pandas, Ibis,
+    matplotlib and jsonschema's IRI grammar (rfc3987-syntax), which a worker never uses."""
+    import subprocess
+    import sys
+
+    heavy = ["salesnb.data", "salesnb.render.plots", "pandas", "ibis", "matplotlib", "rfc3987_syntax"]
+    code = (
+        "import sys, json, salesnb.run.worker, papermill, nbformat; "
+        f"print(json.dumps([m for m in {heavy!r} if sys.modules.get(m) is not None]))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]"

@@ -17,7 +17,8 @@ import pytest
 
 from salesnb.config import NOTEBOOKS_DIR, REPO_ROOT
 from salesnb.errors import DataError, ParamsError
-from salesnb.run.runner import ensure_kernel, run, run_notebook
+from salesnb.run.runner import ensure_kernel, run
+from salesnb.run.worker import run_notebook
 from tests.renders import RENDERS, demo_params
 
 CODE_MARKERS = (

@@ -28,6 +28,7 @@ import ibis
 import pandas as pd
 
 from salesnb import schema
+from salesnb.config import SNAPSHOT_ID_ENV
 from salesnb.data.engine import Workspace, connect
 from salesnb.data.headers import match_header
 from salesnb.data.mapping import (
@@ -858,7 +859,6 @@ def save_snapshot(canonical: Canonical, report: LoadReport, directory: Path) -> 
 
 # The snapshot's run id: written into the snapshot by the runner, passed to its kernels, checked on opening.
 SNAPSHOT_ID_FILE = "snapshot_id"
-SNAPSHOT_ID_ENV = "SALESNB_SNAPSHOT_ID"
 
 
 def check_snapshot_id(snapshot_dir: str | Path) -> None:

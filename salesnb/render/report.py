@@ -22,16 +22,13 @@ import yaml
 from IPython.display import HTML, display
 
 from salesnb import schema
-from salesnb.config import REPORTS
+from salesnb.config import OUTPUT_ENV, REPORTS, SNAPSHOT_ENV
 from salesnb.data import CrmData, check_snapshot_id, load_data, load_snapshot
 from salesnb.labels import Language, fmt_int, fmt_pct, reason_label, t
 from salesnb.params import Params, load_params
 from salesnb.render.plots import use_house_style
 from salesnb.safety import neutralise_cell, neutralise_formulas
 
-# The runner sets these so a notebook finds its snapshot and export folder without extra parameters.
-SNAPSHOT_ENV = "SALESNB_SNAPSHOT"
-OUTPUT_ENV = "SALESNB_OUTPUT_DIR"
 EXCEL_MAX_ROWS = 1_048_575  # one sheet's limit, less the header
 # What the executive index shows of a report (first findings, KPI tiles), written beside its HTML.
 SUMMARY_SUFFIX = ".summary.json"
