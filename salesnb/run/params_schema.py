@@ -84,7 +84,10 @@ FIELD_HELP: dict[tuple[str, str], str] = {
     ("DiagnosisParams", "bottom_share"): "Reps at or below this quantile of revenue get the one-to-one coaching "
     "action.",
     ("TargetsParams", "enabled"): "Render this report.",
-    ("TargetsParams", "metric"): "What the target is set on.",
+    ("TargetsParams", "metric"): (
+        "What the target is set on. A sum (revenue, won deals, new customers) is split to reps and phased; "
+        "a mean (csat) is every rep's target for every month as it is."
+    ),
     ("TargetsParams", "method"): "auto: the lowest backtest MAPE when at least 2 periods can be held out, else the "
     "weighted moving average; or one method by name.",
     ("TargetsParams", "stretch"): "Target = forecast × (1 + stretch).",
