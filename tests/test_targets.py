@@ -316,13 +316,13 @@ def test_demo_backtests_four_quarters_with_one_model_family(demo20k_dir):
     assert plan.pacing is not None and plan.pacing["as_of"] == date(2025, 11, 20)
 
 
-def test_a_mean_metric_is_neither_split_nor_phased(demo20k_dir):
+def test_a_mean_metric_is_neither_split_nor_phased(demo_dir):
     """CSAT targets: every rep's target is the team's, the split/phasing sections say why they are left out
     (the report used to stop at the split with KeyError 'trailing_revenue')."""
     params = yaml.safe_load((REPO_ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"))
-    params["data"]["base_dir"] = str(demo20k_dir)
+    params["data"]["base_dir"] = str(demo_dir)
     params["reports"]["targets"]["metric"] = "csat"
-    path = demo20k_dir / "targets-csat-params.yaml"
+    path = demo_dir.parent / "targets-csat-params.yaml"
     path.write_text(yaml.safe_dump(params), encoding="utf-8")
     plan = tg.plan_targets(load_data(load_params(path)))
     assert plan.feasible and 0 < plan.team_target <= 100

@@ -23,6 +23,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from salesnb.analysis import funnel as fn
 from salesnb.analysis import funnel_text as fx
@@ -35,6 +36,9 @@ from tests.calibration.common import (
     false_alarm_check,
     power_check,
 )
+
+# The tests here share one cached calibrate(): keep them on one xdist worker so it runs once, not once per worker.
+pytestmark = pytest.mark.xdist_group("calibration-funnel")
 
 STAGES = StageConfig(order=["Prospecting", "Qualification", "Proposal", "Won"], won="Won", lost="Lost")
 BASE = [0.55, 0.62, 0.62]  # chance of moving on at each step, given the deal resolves there

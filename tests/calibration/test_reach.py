@@ -27,12 +27,16 @@ import math
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from salesnb.analysis import forecast as fc
 from salesnb.analysis import targets as tg
 from salesnb.analysis.metrics import Window
 from salesnb.params import TargetsParams
 from tests.calibration.common import Check, assert_checks, false_alarm_check
+
+# The tests here share one cached calibrate(): keep them on one xdist worker so it runs once, not once per worker.
+pytestmark = pytest.mark.xdist_group("calibration-reach")
 
 CLAIM_TEAM = "team target reach probability"
 CLAIM_REP = "rep target reach probability"
