@@ -336,6 +336,22 @@ def test_a_mean_metric_is_neither_split_nor_phased(demo_dir):
     assert "phasing_months" not in plan.tables()
 
 
+def test_a_csat_target_never_lies_above_the_top_of_the_scale(demo_dir):
+    """A 40 % stretch on a CSAT forecast in the 70s would ask for more than 100: the target is 100, the
+    headline says it is capped, and the reachable band stays on the scale."""
+    params = yaml.safe_load((REPO_ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"))
+    params["data"]["base_dir"] = str(demo_dir)
+    params["reports"]["targets"].update(metric="csat", stretch=0.4)
+    path = demo_dir.parent / "targets-csat-capped.yaml"
+    path.write_text(yaml.safe_dump(params), encoding="utf-8")
+    plan = tg.plan_targets(load_data(load_params(path)))
+    assert plan.forecast * 1.4 > 100 and plan.team_target == 100.0
+    headline = tx.findings(plan, "en", "CNY")[0]
+    assert "plus 40% stretch, capped at 100, the top of the CSAT scale;" in headline
+    assert max(tx.reachable_range(plan)) <= 100.0
+    assert (plan.other_metrics.set_index("metric").loc["csat", "target"]) <= 100.0
+
+
 @pytest.mark.xdist_group(RENDERS)
 def test_targets_report_end_to_end(demo_en_run, maven_run):
     path = demo_en_run

@@ -31,6 +31,8 @@ from salesnb import schema
 from salesnb.data import CrmData
 
 METHODS = ("last_period_uplift", "weighted_average", "regression_seasonal", "exponential_smoothing")
+# CSAT is shown on a 0–100 scale (metrics.csat): no target lies above it.
+CSAT_TOP = 100.0
 ADDITIVE = {"revenue": True, "won_deals": True, "new_customers": True, "csat": False}
 # Leading months below this share of the median month are pipeline warm-up, not history.
 WARM_UP_SHARE = 0.5

@@ -765,6 +765,8 @@ def plan_targets(data: CrmData) -> TargetPlan:
     errors = fc.error_model(row)
     additive = fc.ADDITIVE[metric]
     raw_target = forecast * (1 + options.stretch)
+    if metric == "csat":  # a stretch cannot lift a score above the top of its scale
+        raw_target = min(raw_target, fc.CSAT_TOP)
     unit = options.rounding if additive else 0.1
     team_target = float(np.round(raw_target / unit) * unit)
     probability = fc.reach_probability(team_target, forecast, log_sd=errors.scale, df=errors.df, bias=errors.bias)
@@ -917,6 +919,6 @@ def _other_metrics(data: CrmData, options: TargetsParams, history_end: date, win
             found = _baselines(_observed(series, metric), options, window, metric)
             row = found.chosen_row
             stretch = options.stretch if metric != "csat" else 0.0
-            target = row["forecast"] * (1 + stretch) if metric != "csat" else min(row["forecast"] + 2.0, 100.0)
+            target = row["forecast"] * (1 + stretch) if metric != "csat" else min(row["forecast"] + 2.0, fc.CSAT_TOP)
             rows.append((metric, found.chosen, row["forecast"], row["mape"], target, found.seasonal))
     return pd.DataFrame(rows, columns=OTHER_COLUMNS)

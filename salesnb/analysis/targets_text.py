@@ -37,7 +37,14 @@ def reachable_range(plan) -> tuple[float, float]:
     e = plan.errors
     low = fc.target_at_probability(too_easy, plan.forecast, log_sd=e.scale, df=e.df, bias=e.bias)
     high = fc.target_at_probability(too_hard, plan.forecast, log_sd=e.scale, df=e.df, bias=e.bias)
+    if plan.metric == "csat":
+        low, high = min(low, fc.CSAT_TOP), min(high, fc.CSAT_TOP)
     return low, high
+
+
+def capped(plan) -> bool:
+    """Whether the team target is the top of the CSAT scale rather than forecast × (1 + stretch)."""
+    return plan.metric == "csat" and plan.forecast * (1 + plan.stretch) > fc.CSAT_TOP
 
 
 def chance_text(plan, lang: Language) -> str:
@@ -145,6 +152,7 @@ def findings(plan, lang: Language, currency: str) -> list[str]:
             method=method_name(plan, lang),
             how=t(f"tgt.how.{plan.chosen_by}", lang) if plan.chosen_by != "backtest" else "",
             stretch=fmt_pct(plan.stretch, digits=0),
+            cap=t("tgt.find.capped", lang, top=f"{fc.CSAT_TOP:.0f}") if capped(plan) else "",
             chance=chance_text(plan, lang),
         )
     )
