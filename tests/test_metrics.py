@@ -243,3 +243,76 @@ def test_pipeline_amount_gaps(crm):
     assert gaps["won_share"] == pytest.approx((100 + 300 + 50 + 999) / (100 + 300 + 50 + 999 + 70 + 40))
     december = Window("2024-12", date(2024, 12, 1), date(2024, 12, 31))
     assert metrics.pipeline_amount_gaps(crm.deals, december)["lost_no_amount"] == 1  # deal 4, amount 0
+
+
+def _surveys(scores, scales=None, months=("2025-01-15", "2025-02-15", "2025-03-15")):
+    frame = pd.DataFrame(
+        {
+            "surveyed_at": [ts(months[i % len(months)]) for i in range(len(scores))],
+            "score": [float(s) for s in scores],
+            "rep_id": ["A"] * len(scores),
+        }
+    )
+    if scales is not None:
+        frame["scale"] = scales
+    return from_frames(params(), {"deals": DEALS, "surveys": frame})
+
+
+@pytest.mark.parametrize(
+    ("scores", "scales", "expected", "scale"),
+    [
+        ([1, 3, 5, 4], None, 65.0, 5.0),  # a 1–5 survey without its scale: 4 is 80 out of 100, not 4
+        ([0, 7, 10, 9], None, 65.0, 10.0),  # 0–10
+        ([6, 7, 5, 7], None, 6.25 / 7 * 100, 7.0),  # 1–7
+        ([60, 80, 100, 70], None, 77.5, 100.0),  # already out of 100
+        ([180, 20], None, 100.0, None),  # above any usual scale: as given
+        # scales given for some rows only: the rest (highest 4) are read out of 5; 3/5 → 60, 40/50 → 80
+        ([3, 40, 4], [None, 50.0, None], (60 + 80 + 80) / 3, 5.0),
+    ],
+)
+def test_csat_reads_scores_without_a_scale_on_the_smallest_usual_scale(scores, scales, expected, scale):
+    data = _surveys(scores, scales)
+    surveys = data.table("surveys")
+    assert metrics.survey_scale(surveys) == scale
+    got = metrics.csat(surveys, Q1)
+    assert got["csat"].iloc[0] == pytest.approx(expected) and got["responses"].iloc[0] == len(scores)
+
+
+def test_targets_history_uses_the_same_survey_scale():
+    from salesnb.analysis import forecast as fc
+
+    data = _surveys([2, 4, 5, 3, 4, 5])
+    series = fc.monthly_series(data, "csat", until=date(2025, 3, 31)).dropna()
+    assert series.tolist() == pytest.approx([50.0, 80.0, 100.0])  # Jan 2, 3 → 2.5 of 5; Feb 4, 4; Mar 5, 5
+
+
+def test_the_audit_says_which_scale_scores_without_one_are_read_on(demo_dir, tmp_path):
+    """The demo's surveys exported as 1–5 stars without a scale column: read out of 5, and said so."""
+    import shutil
+
+    import yaml
+
+    from salesnb.analysis.audit import data_audit
+    from salesnb.config import REPO_ROOT
+    from salesnb.data import load_data
+    from salesnb.params import load_params
+
+    folder = tmp_path / "data"
+    shutil.copytree(demo_dir, folder)
+    surveys = pd.read_csv(folder / "surveys.csv")
+    surveys["score"] = (surveys["score"] / 20).round().clip(1, 5).astype(int)
+    surveys.drop(columns="scale").to_csv(folder / "surveys.csv", index=False)
+    raw = yaml.safe_load((REPO_ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"))
+    raw["data"]["base_dir"] = str(folder)
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    data = load_data(load_params(path))
+    audit = data_audit(data)
+    assert audit.survey_scale == (len(surveys), 5.0, 5.0)
+    sentence = (
+        f"{len(surveys):,} survey scores come without a scale; the highest is 5, so they are read as scores out of 5"
+    )
+    assert any(sentence in finding for finding in audit.findings("en"))
+    assert metrics.csat(data.table("surveys"), metrics.Window("all", date(2000, 1, 1), date(2100, 1, 1)))["csat"].iloc[
+        0
+    ] == pytest.approx(surveys["score"].mean() * 20)

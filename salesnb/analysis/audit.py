@@ -12,7 +12,7 @@ import ibis
 import pandas as pd
 
 from salesnb import schema
-from salesnb.analysis.metrics import owner_counts
+from salesnb.analysis.metrics import owner_counts, survey_scale, unscaled_scores
 from salesnb.analysis.stages import move_counts
 from salesnb.data import CrmData
 from salesnb.data.readers import ROW
@@ -52,6 +52,8 @@ class DataAudit:
     history_deals: int
     absent: dict[str, str]
     owners: dict[str, int] = field(default_factory=dict)  # metrics.owner_counts of the clean deals
+    # Survey scores without a scale: (rows, highest score, scale taken) — metrics.survey_scale — or None.
+    survey_scale: tuple[int, float, float | None] | None = None
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -114,7 +116,17 @@ def data_audit(data: CrmData) -> DataAudit:
         history_deals=int(data.stage_history.deal_id.nunique().execute()) if has_history else 0,
         absent=dict(report.absent),
         owners=owner_counts(data.deals),
+        survey_scale=_survey_scale(data),
     )
+
+
+def _survey_scale(data: CrmData) -> tuple[int, float, float | None] | None:
+    """Survey scores that come without a scale: how many, the highest, and the scale they are read on."""
+    if not data.has("surveys"):
+        return None
+    surveys = data.table("surveys")
+    rows, top = unscaled_scores(surveys)
+    return (rows, top, survey_scale(surveys)) if rows and top is not None else None
 
 
 def _source_text(account) -> str:
@@ -323,6 +335,13 @@ def _findings(audit: DataAudit, lang: Language) -> list[str]:
         )
     else:
         out.append(t("audit.no_history", lang))
+    if audit.survey_scale is not None:
+        rows, top, scale = audit.survey_scale
+        fields = dict(rows=fmt_int(rows), top=f"{top:g}")
+        if scale is None:
+            out.append(t("find.survey_scale_unknown", lang, **fields))
+        else:
+            out.append(t("find.survey_scale", lang, scale=f"{scale:g}", **fields))
     absent = [name for name in audit.absent if name != "stage_history"]
     if absent:
         out.append(t("find.absent", lang, tables=t("and", lang).join(t(f"table.{n}", lang) for n in absent)))

@@ -151,8 +151,7 @@ def observations(data: CrmData, d: Design, kpi: str) -> pd.DataFrame:
         if not data.has("surveys") or "rep_id" not in data.table("surveys").columns:
             return pd.DataFrame()
         s = data.table("surveys")
-        score = s.score * 100 / s.scale if "scale" in s.columns else s.score
-        frame = s.select("rep_id", when=s.surveyed_at, y=score)
+        frame = s.select("rep_id", when=s.surveyed_at, y=metrics.csat_score(s))
     elif kpi == "attrition":
         return pd.DataFrame()  # rep-level, see attrition_table
     else:

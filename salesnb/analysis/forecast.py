@@ -28,6 +28,7 @@ import pandas as pd
 from scipy import stats
 
 from salesnb import schema
+from salesnb.analysis import metrics
 from salesnb.data import CrmData
 
 METHODS = ("last_period_uplift", "weighted_average", "regression_seasonal", "exponential_smoothing")
@@ -63,10 +64,9 @@ def monthly_series(data: CrmData, metric: str, *, until: date) -> pd.Series:
         frame = first.group_by(month).aggregate(value=first.count()).to_pandas()
     elif metric == "csat":
         surveys = data.table("surveys")
-        surveys = surveys.filter(surveys.surveyed_at < end)
-        score = surveys.score * 100 / surveys.scale if "scale" in surveys.columns else surveys.score
+        surveys = surveys.mutate(snb_score=metrics.csat_score(surveys)).filter(surveys.surveyed_at < end)
         month = surveys.surveyed_at.truncate("M").name("month")
-        frame = surveys.group_by(month).aggregate(value=score.mean()).to_pandas()
+        frame = surveys.group_by(month).aggregate(value=surveys.snb_score.mean()).to_pandas()
     else:
         raise ValueError(f"unknown target metric {metric!r}")
     if frame.empty:

@@ -472,12 +472,41 @@ def activity_counts(activities: ibis.Table, window: Window, *, by: str = "rep_id
     return wide.astype("int64").reset_index()
 
 
+# Scales surveys are commonly asked on (1–5, 1–7, 0–10, 0–100): scores that come without their scale are
+# read on the smallest of them that holds the highest such score, and the data audit says so.
+SURVEY_SCALES = (5.0, 7.0, 10.0, 100.0)
+
+
+def unscaled_scores(surveys: ibis.Table) -> tuple[int, float | None]:
+    """How many survey scores come without a scale (no scale column, or a blank scale) and the highest."""
+    unscaled = surveys.filter(surveys.scale.isnull()) if "scale" in surveys.columns else surveys
+    row = unscaled.aggregate(n=unscaled.count(), top=unscaled.score.max()).to_pandas().iloc[0]
+    return int(row["n"]), (None if pd.isna(row["top"]) else float(row["top"]))
+
+
+def survey_scale(surveys: ibis.Table) -> float | None:
+    """The scale taken for scores without one: the smallest of :data:`SURVEY_SCALES` holding the highest of
+    them (a 1–5 survey's 4 is 80 out of 100, not 4); None when every score has its scale or the highest
+    lies above 100 (then scores are read as given)."""
+    n, top = unscaled_scores(surveys)
+    if not n or top is None:
+        return None
+    return next((scale for scale in SURVEY_SCALES if top <= scale), None)
+
+
+def csat_score(surveys: ibis.Table) -> ibis.Value:
+    """Each survey's score on a 0–100 scale: score / scale × 100, with its own scale or, where it has none,
+    :func:`survey_scale`'s. One rule for the diagnosis, the targets' CSAT history and the case study."""
+    assumed = survey_scale(surveys)
+    given = surveys.scale.cast("float64") if "scale" in surveys.columns else ibis.null("float64")
+    scale = given.fill_null(assumed) if assumed is not None else given
+    return ibis.coalesce(surveys.score * 100 / scale, surveys.score)
+
+
 def csat(surveys: ibis.Table, window: Window, *, by: str | None = None) -> pd.DataFrame:
-    """Mean survey score on a 0–100 scale (score / scale × 100 where a scale is given) and responses."""
-    inside = surveys.filter(_in_window(surveys.surveyed_at, window))
-    score = inside.score * 100 / inside.scale if "scale" in inside.columns else inside.score
-    score = ibis.coalesce(score, inside.score) if "scale" in inside.columns else score
-    metrics = dict(csat=score.mean(), responses=inside.count())
+    """Mean survey score on a 0–100 scale (:func:`csat_score`) and responses."""
+    inside = surveys.mutate(snb_score=csat_score(surveys)).filter(_in_window(surveys.surveyed_at, window))
+    metrics = dict(csat=inside.snb_score.mean(), responses=inside.count())
     if by:
         return inside.group_by(by).aggregate(**metrics).to_pandas()
     return inside.aggregate(**metrics).to_pandas()

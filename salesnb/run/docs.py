@@ -166,8 +166,10 @@ SECTIONS: tuple[Section, ...] = (
             Metric(
                 "kpi.csat",
                 _w(
-                    "mean(score × 100 / scale) [surveyed_at ∈ W]; score as given where there is no scale",
-                    "mean(score × 100 / scale) [surveyed_at ∈ W]；无 scale 时取原分数",
+                    "mean(score × 100 / scale) [surveyed_at ∈ W]; without a scale, the smallest of 5, 7, 10, 100 holding "
+                    "the highest such score (the data audit says which); as given above 100",
+                    "mean(score × 100 / scale) [surveyed_at ∈ W]；无 scale 时取 5、7、10、100 中能容纳最高分的最小者"
+                    "（数据审计会注明）；超过 100 时取原分数",
                 ),
                 "salesnb.analysis.metrics.csat",
             ),
@@ -402,8 +404,8 @@ SECTIONS: tuple[Section, ...] = (
             Metric(
                 "cs.kpi.csat",
                 _w(
-                    "per survey: score × 100 / scale, dated by surveyed_at",
-                    "每份调查：score × 100 / scale，按 surveyed_at 归期",
+                    "per survey: score × 100 / scale (as in CSAT above), dated by surveyed_at",
+                    "每份调查：score × 100 / scale（同上文满意度），按 surveyed_at 归期",
                 ),
                 "salesnb.analysis.casestudy.observations",
             ),
