@@ -36,7 +36,7 @@ import pandas as pd
 
 from salesnb import schema
 from salesnb.analysis.stats import wilson_interval
-from salesnb.data import CrmData
+from salesnb.data import CrmData, deal_dates
 from salesnb.params import Params, parse_period
 
 
@@ -139,17 +139,7 @@ def date_spans(data: CrmData) -> pd.DataFrame:
     ``closed`` starts at the first closed date, ``created`` at the first created date.
     Activities and surveys, when present, span their own dates.
     """
-    deals = data.deals
-    row = (
-        deals.aggregate(
-            first_created=deals.created_at.min(),
-            last_created=deals.created_at.max(),
-            first_closed=deals.closed_at.min(),
-            last_closed=deals.closed_at.max(),
-        )
-        .to_pandas()
-        .iloc[0]
-    )
+    row = deal_dates(data.deals)
     last = pd.Series([row["last_created"], row["last_closed"]]).max()
     rows = [("closed", row["first_closed"], last), ("created", row["first_created"], last)]
     for basis, table, column in (("activities", "activities", "occurred_at"), ("surveys", "surveys", "surveyed_at")):

@@ -19,7 +19,7 @@ from salesnb import schema
 from salesnb.analysis import forecast as fc
 from salesnb.analysis import metrics
 from salesnb.analysis.metrics import Window
-from salesnb.data import CrmData
+from salesnb.data import CrmData, deal_dates
 from salesnb.params import CommissionParams, TargetsParams
 
 DAYS_PER_MONTH = 30.4375
@@ -858,19 +858,9 @@ def _unassigned_share(data: CrmData, history_end: date) -> float:
 
 def _deal_dates(data: CrmData) -> tuple[date | None, date | None]:
     """The first and last date of any kind (created or closed) in the deals table."""
-    deals = data.deals
-    row = (
-        deals.aggregate(
-            created_first=deals.created_at.min(),
-            closed_first=deals.closed_at.min(),
-            created_last=deals.created_at.max(),
-            closed_last=deals.closed_at.max(),
-        )
-        .to_pandas()
-        .iloc[0]
-    )
-    firsts = [pd.Timestamp(v) for v in (row["created_first"], row["closed_first"]) if pd.notna(v)]
-    lasts = [pd.Timestamp(v) for v in (row["created_last"], row["closed_last"]) if pd.notna(v)]
+    row = deal_dates(data.deals)
+    firsts = [pd.Timestamp(v) for v in (row["first_created"], row["first_closed"]) if pd.notna(v)]
+    lasts = [pd.Timestamp(v) for v in (row["last_created"], row["last_closed"]) if pd.notna(v)]
     return (min(firsts).date() if firsts else None), (max(lasts).date() if lasts else None)
 
 

@@ -823,6 +823,23 @@ def _no_deals_message(account: TableAccount) -> str:
     )
 
 
+def deal_dates(deals: ibis.Table) -> pd.Series:
+    """One aggregate query over the clean deals: ``used`` (rows) and ``first_created``, ``last_created``,
+    ``first_closed``, ``last_closed`` (NaT where no deal has that date). Shared by the KPI coverage, the
+    targets' history check and the index's data window."""
+    return (
+        deals.aggregate(
+            used=deals.count(),
+            first_created=deals.created_at.min(),
+            last_created=deals.created_at.max(),
+            first_closed=deals.closed_at.min(),
+            last_closed=deals.closed_at.max(),
+        )
+        .to_pandas()
+        .iloc[0]
+    )
+
+
 def from_frames(params: Params, frames: dict[str, pd.DataFrame]) -> CrmData:
     """Serve canonical frames that are already clean (tests, notebooks) without files or accounting."""
     report = LoadReport({}, {n: "not_configured" for n in LOAD_ORDER if n not in frames}, "frames", "")

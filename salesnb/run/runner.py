@@ -32,7 +32,7 @@ from multiprocessing import connection, get_context
 from pathlib import Path
 
 from salesnb.config import KERNEL_NAME, NOTEBOOKS_DIR, OUTPUTS_DIR, REPORTS
-from salesnb.data import SNAPSHOT_ID_FILE, read_canonical, save_snapshot
+from salesnb.data import SNAPSHOT_ID_FILE, deal_dates, read_canonical, save_snapshot
 from salesnb.data.anonymise import anonymise as anonymise_load
 from salesnb.data.anonymise import check_key_location
 from salesnb.data.anonymise import enable as enable_anonymise
@@ -547,17 +547,7 @@ def data_window(deals, rows_read: int, loaded_at: datetime) -> dict[str, object]
 
     One aggregate query, on whichever engine holds the deals.
     """
-    row = (
-        deals.aggregate(
-            used=deals.count(),
-            first_created=deals.created_at.min(),
-            last_created=deals.created_at.max(),
-            first_closed=deals.closed_at.min(),
-            last_closed=deals.closed_at.max(),
-        )
-        .to_pandas()
-        .iloc[0]
-    )
+    row = deal_dates(deals)
     firsts = [v for v in (row["first_created"], row["first_closed"]) if v == v and v is not None]
     lasts = [v for v in (row["last_created"], row["last_closed"]) if v == v and v is not None]
     return {
